@@ -1,0 +1,1 @@
+//! QuantumVault's browser app.

@@ -1,0 +1,10 @@
+//! QuantumVault's core, shared by the browser app and the server.
+//!
+//! Everything with a rule in it lives here, free of browser and server
+//! dependencies, so it is tested natively and fast and runs unchanged in wasm.
+#![forbid(unsafe_code)]
+
+pub mod api;
+
+/// The product version, as shown in the app and reported by the server.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

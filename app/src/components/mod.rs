@@ -1,0 +1,4 @@
+//! Reusable pieces of UI.
+
+pub mod capability_report;
+pub mod status;

@@ -1,0 +1,105 @@
+//! Registers the service worker that keeps the app offline, and surfaces
+//! "a new version is ready" so the user decides when to reload.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{ServiceWorker, ServiceWorkerRegistration, ServiceWorkerState};
+
+/// State of the offline copy, as shown in the UI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OfflineState {
+    /// Not known yet.
+    Checking,
+    /// The service worker controls the page: the app opens offline.
+    Ready,
+    /// Installing for the first time; the app will open offline after this.
+    Installing,
+    /// A new version is installed and waits; reloading switches to it.
+    UpdateWaiting,
+    /// This browser has no service worker, or registration failed.
+    Unavailable(String),
+}
+
+/// Registers `/sw.js` and returns a signal that follows the offline state.
+pub fn register() -> (ReadSignal<OfflineState>, impl Fn() + Clone) {
+    let (state, set_state) = signal(OfflineState::Checking);
+    let waiting: StoredValue<Option<ServiceWorker>, LocalStorage> = StoredValue::new_local(None);
+    let Some(window) = web_sys::window() else {
+        set_state.set(OfflineState::Unavailable("no window".into()));
+        return (state, make_apply(waiting));
+    };
+    let navigator = window.navigator();
+    if !js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {
+        set_state.set(OfflineState::Unavailable("this browser has no service workers".into()));
+        return (state, make_apply(waiting));
+    }
+    let container = navigator.service_worker();
+    let had_controller = container.controller().is_some();
+
+    // When a new worker takes over after the user asked for it, load the new app.
+    let on_change = Closure::<dyn Fn()>::new(move || {
+        if had_controller && let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+    });
+    container.set_oncontrollerchange(Some(on_change.as_ref().unchecked_ref()));
+    on_change.forget();
+
+    leptos::task::spawn_local(async move {
+        let registration = match JsFuture::from(container.register("/sw.js")).await {
+            Ok(r) => r.unchecked_into::<ServiceWorkerRegistration>(),
+            Err(e) => {
+                set_state.set(OfflineState::Unavailable(super::js_error_text(&e)));
+                return;
+            }
+        };
+        let publish = move |reg: &ServiceWorkerRegistration| {
+            if let Some(w) = reg.waiting() {
+                if had_controller {
+                    waiting.set_value(Some(w));
+                    set_state.set(OfflineState::UpdateWaiting);
+                    return;
+                }
+            }
+            if reg.active().is_some() {
+                set_state.set(OfflineState::Ready);
+            } else {
+                set_state.set(OfflineState::Installing);
+            }
+        };
+        publish(&registration);
+        let reg = registration.clone();
+        let on_update = Closure::<dyn Fn()>::new(move || {
+            if let Some(installing) = reg.installing() {
+                let reg = reg.clone();
+                let worker = installing.clone();
+                let on_state = Closure::<dyn Fn()>::new(move || {
+                    if matches!(worker.state(), ServiceWorkerState::Installed | ServiceWorkerState::Activated) {
+                        publish(&reg);
+                    }
+                });
+                installing.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
+                on_state.forget();
+            }
+        });
+        registration.set_onupdatefound(Some(on_update.as_ref().unchecked_ref()));
+        on_update.forget();
+        if let Ok(ready) = container.ready() {
+            if JsFuture::from(ready).await.is_ok() && state.get_untracked() != OfflineState::UpdateWaiting {
+                set_state.set(OfflineState::Ready);
+            }
+        }
+    });
+    (state, make_apply(waiting))
+}
+
+/// Tells the waiting worker to take over; the `controllerchange` handler then reloads.
+fn make_apply(waiting: StoredValue<Option<ServiceWorker>, LocalStorage>) -> impl Fn() + Clone {
+    move || {
+        if let Some(worker) = waiting.get_value() {
+            let _ = worker.post_message(&"skip-waiting".into());
+        }
+    }
+}

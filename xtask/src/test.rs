@@ -1,0 +1,63 @@
+//! The whole test suite, in the order that fails fastest: native tests, wasm
+//! tests in headless Chromium, then the built app end to end in Chromium.
+
+use crate::process::{self, args};
+use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
+use crate::{dist, root};
+
+/// Runs every test of every crate, then the end-to-end browser tests.
+pub fn all() -> Result<(), String> {
+    let tools = setup::tools(true)?;
+    process::run("cargo", &args(&["test", "--workspace", "--exclude", "app"]), &[])?;
+
+    let runner = tools.wasm_bindgen_test_runner.display().to_string();
+    process::run(
+        "cargo",
+        &args(&["test", "--package", "app", "--target", "wasm32-unknown-unknown"]),
+        &[
+            ("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner),
+            ("CHROMEDRIVER", CHROMEDRIVER.into()),
+            ("WASM_BINDGEN_TEST_TIMEOUT", "120".into()),
+        ],
+    )?;
+
+    let site = dist::build(&tools, true)?;
+    process::run("cargo", &args(&["build", "--package", "server", "--bin", "quantumvault-server"]), &[])?;
+    let server_bin = root().join("target/debug/quantumvault-server");
+    process::run(
+        "node",
+        &args(&["--test", "--test-concurrency=1", "tests/"]),
+        &[
+            ("QV_SERVER_BIN", server_bin.display().to_string()),
+            ("QV_SITE_DIR", site.display().to_string()),
+            ("QV_CHROMIUM", CHROMIUM.into()),
+        ],
+    )
+}
+
+/// Formatting and lints; warnings are errors. Clippy runs for wasm32 too,
+/// because the app's browser code only compiles there.
+pub fn lint() -> Result<(), String> {
+    setup::tools(false)?;
+    process::run("cargo", &args(&["fmt", "--all", "--check"]), &[])?;
+    process::run(
+        "cargo",
+        &args(&["clippy", "--workspace", "--exclude", "app", "--all-targets", "--", "-D", "warnings"]),
+        &[],
+    )?;
+    process::run(
+        "cargo",
+        &args(&[
+            "clippy",
+            "--package",
+            "app",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+        &[],
+    )
+}

@@ -56,12 +56,12 @@ pub fn register() -> (ReadSignal<OfflineState>, impl Fn() + Clone) {
             }
         };
         let publish = move |reg: &ServiceWorkerRegistration| {
-            if let Some(w) = reg.waiting() {
-                if had_controller {
-                    waiting.set_value(Some(w));
-                    set_state.set(OfflineState::UpdateWaiting);
-                    return;
-                }
+            if let Some(w) = reg.waiting()
+                && had_controller
+            {
+                waiting.set_value(Some(w));
+                set_state.set(OfflineState::UpdateWaiting);
+                return;
             }
             if reg.active().is_some() {
                 set_state.set(OfflineState::Ready);
@@ -86,10 +86,11 @@ pub fn register() -> (ReadSignal<OfflineState>, impl Fn() + Clone) {
         });
         registration.set_onupdatefound(Some(on_update.as_ref().unchecked_ref()));
         on_update.forget();
-        if let Ok(ready) = container.ready() {
-            if JsFuture::from(ready).await.is_ok() && state.get_untracked() != OfflineState::UpdateWaiting {
-                set_state.set(OfflineState::Ready);
-            }
+        if let Ok(ready) = container.ready()
+            && JsFuture::from(ready).await.is_ok()
+            && state.get_untracked() != OfflineState::UpdateWaiting
+        {
+            set_state.set(OfflineState::Ready);
         }
     });
     (state, make_apply(waiting))

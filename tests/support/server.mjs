@@ -9,12 +9,12 @@ const BIN = process.env.QV_SERVER_BIN;
 const SITE = process.env.QV_SITE_DIR;
 
 /** Runs the server binary over the built site; resolves once it listens. */
-export async function startServer({ env = {} } = {}) {
-  if (!BIN || !SITE) throw new Error('QV_SERVER_BIN and QV_SITE_DIR must be set: run the tests with `cargo xtask test`');
+export async function startServer({ env = {}, site = SITE } = {}) {
+  if (!BIN || !site) throw new Error('QV_SERVER_BIN and QV_SITE_DIR must be set: run the tests with `cargo xtask test`');
   const dir = await mkdtemp(join(tmpdir(), 'qv-e2e-'));
   const portFile = join(dir, 'address');
   const logs = [];
-  const child = spawn(BIN, ['--bind', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--site-dir', SITE, '--port-file', portFile], {
+  const child = spawn(BIN, ['--bind', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--site-dir', site, '--port-file', portFile], {
     env: { ...process.env, RUST_LOG: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

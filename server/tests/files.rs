@@ -92,6 +92,9 @@ async fn upload_in_pieces_download_whole_and_by_range() {
     expect_error(download(&s, &alice, &id, None).await, StatusCode::NOT_FOUND).await;
     if s.blob_url.is_none() {
         assert!(!data_path(&s).join("blobs/objects/f").join(&id).exists());
+    } else {
+        // With S3 configured, nothing lands in the local folder.
+        assert!(!data_path(&s).join("blobs/objects/f").exists());
     }
 }
 

@@ -368,15 +368,14 @@ impl Store for SqlStore {
     }
 
     async fn usage(&self, user_id: i64) -> Result<(u64, u64)> {
-        let row = sqlx::query("SELECT COALESCE(SUM(size), 0) AS bytes, COUNT(*) AS n FROM files WHERE owner_id = $1")
-            .bind(user_id)
-            .fetch_one(&self.pool)
-            .await?;
-        // PostgreSQL's SUM(BIGINT) is NUMERIC; SQLite's is INTEGER. Read either.
-        let bytes: i64 = match row.try_get::<i64, _>("bytes") {
-            Ok(v) => v,
-            Err(_) => row.try_get::<String, _>("bytes")?.parse().map_err(|_| StoreError::Corrupt("usage sum"))?,
-        };
+        // PostgreSQL's SUM(BIGINT) is NUMERIC: cast back so both backends return BIGINT.
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes, COUNT(*) AS n FROM files WHERE owner_id = $1",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let bytes: i64 = row.try_get("bytes")?;
         Ok((to_u64(bytes)?, to_u64(row.try_get("n")?)?))
     }
 

@@ -85,10 +85,10 @@ pub fn args(
 
 pub async fn wait_for_port_file(path: &std::path::Path) -> String {
     for _ in 0..1000 {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            if !text.is_empty() {
-                return text;
-            }
+        if let Ok(text) = std::fs::read_to_string(path)
+            && !text.is_empty()
+        {
+            return text;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }

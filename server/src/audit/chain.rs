@@ -51,3 +51,40 @@ pub fn first_break(username_lower: &str, entries: &[AuditRow]) -> Option<usize> 
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: u64) -> Vec<AuditRow> {
+        let mut prev = GENESIS.to_vec();
+        (1..=n)
+            .map(|seq| {
+                let hash = entry_hash("alice", seq, seq as i64, "sign_in", "", &prev);
+                let row = AuditRow {
+                    seq,
+                    at: seq as i64,
+                    event: "sign_in".into(),
+                    detail: String::new(),
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
+                prev = hash;
+                row
+            })
+            .collect()
+    }
+
+    #[test]
+    fn edits_and_deletions_are_located() {
+        assert_eq!(first_break("alice", &chain(5)), None);
+        let mut edited = chain(5);
+        edited[2].detail = "file=forged".into();
+        assert_eq!(first_break("alice", &edited), Some(2));
+        let mut gap = chain(5);
+        gap.remove(1);
+        assert_eq!(first_break("alice", &gap), Some(1));
+        // Another user's chain does not verify as alice's.
+        assert_eq!(first_break("bob", &chain(1)), Some(0));
+    }
+}

@@ -1,0 +1,84 @@
+//! Rough loopback throughput: upload and download of one large file through
+//! the API, against the same server's static file serving of the same bytes.
+//! Ignored by default (it moves a lot of data):
+//! `QV_BENCH_MIB=1024 cargo test -p server --release --test throughput -- --ignored --nocapture`
+
+mod common;
+
+use std::time::Instant;
+
+use common::*;
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+
+async fn drain(res: reqwest::Response) -> u64 {
+    assert!(res.status().is_success(), "{}", res.status());
+    let mut stream = res.bytes_stream();
+    let mut n = 0u64;
+    while let Some(chunk) = stream.next().await {
+        n += chunk.expect("chunk").len() as u64;
+    }
+    n
+}
+
+#[tokio::test]
+#[ignore = "moves hundreds of MiB; run on demand"]
+async fn upload_and_download_throughput() {
+    let mib: usize = std::env::var("QV_BENCH_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+    let total = mib * 1024 * 1024;
+    let s = start_with(&["--quota-bytes", &(4 * total).to_string()]).await;
+    let alice = s.user("alice", 1).await;
+    let chunk = bytes(8 * 1024 * 1024, 1);
+    let file = std::path::Path::new(s.site.path()).join("big.bin");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&file).expect("create");
+        for _ in 0..total / chunk.len() {
+            f.write_all(&chunk).expect("write");
+        }
+    }
+    let res = s.authed(s.client.post(s.url("/files")), &alice).json(&serde_json::json!({"size": total})).send().await.expect("post");
+    let info: shared::api::FileInfo = expect_json(res, StatusCode::CREATED).await;
+
+    // Upload in 64 MiB pieces, each streamed from 8 MiB buffers.
+    let piece = 64 * 1024 * 1024;
+    let t = Instant::now();
+    let mut offset = 0usize;
+    while offset < total {
+        let len = piece.min(total - offset);
+        let parts: Vec<Result<bytes::Bytes, std::io::Error>> =
+            (0..len / chunk.len()).map(|_| Ok(bytes::Bytes::from(chunk.clone()))).collect();
+        let res = s
+            .authed(s.client.patch(s.url(&format!("/files/{}/content", info.id))), &alice)
+            .header("upload-offset", offset.to_string())
+            .header("content-length", len.to_string())
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(parts)))
+            .send()
+            .await
+            .expect("patch");
+        assert_eq!(res.status(), StatusCode::OK);
+        offset += len;
+    }
+    let up = t.elapsed();
+    let res = s.authed(s.client.post(s.url(&format!("/files/{}/finalize", info.id))), &alice).send().await.expect("post");
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let t = Instant::now();
+    let n = drain(s.authed(s.client.get(s.url(&format!("/files/{}/content", info.id))), &alice).send().await.expect("get")).await;
+    let down = t.elapsed();
+    assert_eq!(n as usize, total);
+
+    let t = Instant::now();
+    let n = drain(s.client.get(format!("{}/big.bin", s.base)).send().await.expect("get")).await;
+    let stat = t.elapsed();
+    assert_eq!(n as usize, total);
+
+    let rate = |d: std::time::Duration| total as f64 / d.as_secs_f64() / (1024.0 * 1024.0);
+    println!(
+        "{mib} MiB: upload {:.0} MiB/s, download {:.0} MiB/s, static file {:.0} MiB/s (download/static {:.2})",
+        rate(up),
+        rate(down),
+        rate(stat),
+        stat.as_secs_f64() / down.as_secs_f64()
+    );
+}

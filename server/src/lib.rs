@@ -40,6 +40,7 @@ pub struct AppState {
     pub(crate) signer: Arc<verify::ServerSigner>,
     pub(crate) failures: Arc<auth::limits::FailureLimiter>,
     pub(crate) governor: Option<Arc<api::AuthGovernor>>,
+    pub(crate) chain_locks: Arc<audit::ChainLocks>,
 }
 
 /// Why the server could not start.
@@ -73,6 +74,7 @@ impl AppState {
             signer: Arc::new(signer),
             failures: Arc::new(auth::limits::FailureLimiter::new(config.max_failed_sign_ins)),
             governor: api::auth_governor(config),
+            chain_locks: Arc::new(audit::ChainLocks::new()),
         })
     }
 }

@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::*;
+use futures_util::StreamExt;
 use reqwest::StatusCode;
 use shared::api::{FileInfo, FileList, UploadStatus};
 use tokio::io::AsyncWriteExt;
@@ -160,4 +161,24 @@ async fn kill_9_mid_upload_repeatedly_leaves_a_consistent_store() {
     let mine: FileList =
         expect_json(s.authed(s.client.get(s.url("/files")), &alice).send().await.expect("get"), StatusCode::OK).await;
     assert_eq!(mine.files.len(), 1);
+
+    // Blobs without a file row (a crash between deleting the rows and the
+    // blobs) are swept at the next start, on either blob store.
+    let store = server::blob::open(blob.as_deref(), &dir.path().join("data/blobs")).await.expect("blob store");
+    let orphan = "0123456789abcdef0123456789abcdef";
+    let one = futures_util::stream::iter([Ok(bytes::Bytes::from_static(b"orphan"))]).boxed();
+    store.put(&format!("f/{orphan}/00000000000000000000-00"), one).await.expect("put orphan");
+    assert!(store.list_children("f").await.expect("list").contains(&orphan.to_owned()));
+    drop(p);
+    let _p = spawn(dir.path(), site.path(), &db, &blob).await;
+    let mut children = Vec::new();
+    for _ in 0..100 {
+        children = store.list_children("f").await.expect("list");
+        if !children.contains(&orphan.to_owned()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!children.contains(&orphan.to_owned()), "orphaned blobs survived a restart");
+    assert!(children.contains(&file.id), "a live file's blobs were swept");
 }

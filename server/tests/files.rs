@@ -258,6 +258,32 @@ async fn concurrent_uploads_and_downloads() {
 }
 
 #[tokio::test]
+async fn a_hundred_concurrent_downloads_succeed() {
+    let s = std::sync::Arc::new(start().await);
+    let alice = std::sync::Arc::new(s.user("alice", 1).await);
+    let body = std::sync::Arc::new(bytes(1024 * 1024, 9));
+    let id = std::sync::Arc::new(s.upload(&alice, &body, &[], 256 * 1024).await);
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let (s, alice, body, id) = (s.clone(), alice.clone(), body.clone(), id.clone());
+            tokio::spawn(async move {
+                let res = download(&s, &alice, &id, None).await;
+                assert_eq!(res.status(), StatusCode::OK);
+                assert!(res.bytes().await.expect("body").as_ref() == &body[..]);
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("download task");
+    }
+    // Every download was audited, and the chain has no gap.
+    let log: shared::api::AuditLog =
+        expect_json(s.authed(s.client.get(s.url("/audit")), &alice).send().await.expect("get"), StatusCode::OK).await;
+    assert_eq!(log.entries.iter().filter(|e| e.event == "download").count(), 100);
+    assert!(log.entries.iter().enumerate().all(|(i, e)| e.seq == i as u64 + 1));
+}
+
+#[tokio::test]
 async fn quotas_give_clear_errors() {
     let s = start_with(&["--quota-bytes", "1000", "--quota-files", "2"]).await;
     let alice = s.user("alice", 1).await;

@@ -37,7 +37,12 @@ async fn upload_and_download_throughput() {
             f.write_all(&chunk).expect("write");
         }
     }
-    let res = s.authed(s.client.post(s.url("/files")), &alice).json(&serde_json::json!({"size": total})).send().await.expect("post");
+    let res = s
+        .authed(s.client.post(s.url("/files")), &alice)
+        .json(&serde_json::json!({"size": total}))
+        .send()
+        .await
+        .expect("post");
     let info: shared::api::FileInfo = expect_json(res, StatusCode::CREATED).await;
 
     // Upload in 64 MiB pieces, each streamed from 8 MiB buffers.
@@ -60,11 +65,14 @@ async fn upload_and_download_throughput() {
         offset += len;
     }
     let up = t.elapsed();
-    let res = s.authed(s.client.post(s.url(&format!("/files/{}/finalize", info.id))), &alice).send().await.expect("post");
+    let res =
+        s.authed(s.client.post(s.url(&format!("/files/{}/finalize", info.id))), &alice).send().await.expect("post");
     assert_eq!(res.status(), StatusCode::OK);
 
     let t = Instant::now();
-    let n = drain(s.authed(s.client.get(s.url(&format!("/files/{}/content", info.id))), &alice).send().await.expect("get")).await;
+    let n =
+        drain(s.authed(s.client.get(s.url(&format!("/files/{}/content", info.id))), &alice).send().await.expect("get"))
+            .await;
     let down = t.elapsed();
     assert_eq!(n as usize, total);
 

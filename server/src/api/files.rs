@@ -28,9 +28,12 @@ pub const UPLOAD_OFFSET: &str = "upload-offset";
 /// Most recipients per file.
 const MAX_RECIPIENTS: usize = 64;
 
+/// Blob-key folder holding one sub-folder per file.
+pub const BLOB_ROOT: &str = "f";
+
 /// Blob-key folder of a file's pieces.
 pub fn blob_prefix(file_id: &str) -> String {
-    format!("f/{file_id}")
+    format!("{BLOB_ROOT}/{file_id}")
 }
 
 fn to_info(f: &FileRecord) -> FileInfo {

@@ -86,6 +86,20 @@ impl BlobStore for LocalBlobs {
         }
     }
 
+    async fn list_children(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
+        let mut names = Vec::new();
+        let mut entries = match tokio::fs::read_dir(self.path(prefix)?).await {
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(names),
+            other => other?,
+        };
+        while let Some(entry) = entries.next_entry().await? {
+            if let Some(name) = entry.file_name().to_str() {
+                names.push(name.to_owned());
+            }
+        }
+        Ok(names)
+    }
+
     async fn clean_interrupted(&self) -> Result<(), BlobError> {
         let mut entries = tokio::fs::read_dir(&self.tmp).await?;
         while let Some(entry) = entries.next_entry().await? {

@@ -47,6 +47,8 @@ pub trait BlobStore: Send + Sync {
     async fn get(&self, key: &str, start: u64, len: u64) -> Result<BlobStream, BlobError>;
     /// Deletes every blob whose key starts with `prefix/`.
     async fn delete_prefix(&self, prefix: &str) -> Result<(), BlobError>;
+    /// Names of the immediate sub-folders of `prefix/` (one per file).
+    async fn list_children(&self, prefix: &str) -> Result<Vec<String>, BlobError>;
     /// Removes leftovers of writes interrupted by a crash (called at start-up).
     async fn clean_interrupted(&self) -> Result<(), BlobError>;
 }

@@ -83,6 +83,11 @@ impl BlobStore for S3Blobs {
         Ok(())
     }
 
+    async fn list_children(&self, prefix: &str) -> Result<Vec<String>, BlobError> {
+        let listing = self.store.list_with_delimiter(Some(&Self::path(prefix)?)).await?;
+        Ok(listing.common_prefixes.iter().filter_map(|p| p.filename().map(str::to_owned)).collect())
+    }
+
     async fn clean_interrupted(&self) -> Result<(), BlobError> {
         // Interrupted multipart uploads leave no visible object; a bucket
         // lifecycle rule (AbortIncompleteMultipartUpload) reclaims their parts.

@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -14,48 +13,8 @@ use reqwest::StatusCode;
 use shared::api::{FileInfo, FileList, UploadStatus};
 use tokio::io::AsyncWriteExt;
 
-struct Proc {
-    child: Child,
-    base: String,
-}
-
 async fn spawn(data: &std::path::Path, site: &std::path::Path, db: &Option<String>, blob: &Option<String>) -> Proc {
-    let port_file = data.join(format!("port-{}", std::process::id()));
-    let _ = std::fs::remove_file(&port_file);
-    let argv = args(&data.join("data"), site, &port_file, db, blob, &[]);
-    let child = Command::new(env!("CARGO_BIN_EXE_quantumvault-server"))
-        .args(&argv[1..])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn server");
-    let addr = wait_for_port_file(&port_file).await;
-    Proc { child, base: format!("http://{addr}") }
-}
-
-fn kill9(p: &mut Proc) {
-    // SIGKILL: no graceful shutdown, no destructors.
-    let _ = p.child.kill();
-    let _ = p.child.wait();
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn with_base(base: &str) -> Server {
-    Server {
-        base: base.to_owned(),
-        client: reqwest::Client::new(),
-        data: tempfile::tempdir().expect("unused"),
-        site: tempfile::tempdir().expect("unused"),
-        database_url: None,
-        blob_url: None,
-    }
+    spawn_binary(data, site, db, blob, "warn", None).await
 }
 
 #[tokio::test]

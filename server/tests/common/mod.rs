@@ -262,3 +262,67 @@ pub fn bytes(len: usize, seed: u8) -> Vec<u8> {
         })
         .collect()
 }
+
+/// The real `quantumvault-server` binary, running until dropped (or killed).
+pub struct Proc {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// SIGKILL: no graceful shutdown, no destructors.
+pub fn kill9(p: &mut Proc) {
+    let _ = p.child.kill();
+    let _ = p.child.wait();
+}
+
+/// Spawns the server binary over `data`, logging at `log_level` to `log_file` (or nowhere).
+pub async fn spawn_binary(
+    data: &std::path::Path,
+    site: &std::path::Path,
+    db: &Option<String>,
+    blob: &Option<String>,
+    log_level: &str,
+    log_file: Option<&std::path::Path>,
+) -> Proc {
+    use std::process::{Command, Stdio};
+    let port_file = data.join(format!("port-{}", std::process::id()));
+    let _ = std::fs::remove_file(&port_file);
+    let argv = args(&data.join("data"), site, &port_file, db, blob, &[]);
+    // The server logs to stdout; errors at start-up go to stderr. Keep both.
+    let (out, err) = match log_file {
+        Some(path) => {
+            let file = std::fs::File::create(path).expect("log file");
+            let clone = file.try_clone().expect("log file handle");
+            (Stdio::from(file), Stdio::from(clone))
+        }
+        None => (Stdio::null(), Stdio::null()),
+    };
+    let child = Command::new(env!("CARGO_BIN_EXE_quantumvault-server"))
+        .args(&argv[1..])
+        .env("RUST_LOG", log_level)
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .expect("spawn server");
+    let addr = wait_for_port_file(&port_file).await;
+    Proc { child, base: format!("http://{addr}") }
+}
+
+/// A client for a server started elsewhere (e.g. [`spawn_binary`]).
+pub fn with_base(base: &str) -> Server {
+    Server {
+        base: base.to_owned(),
+        client: reqwest::Client::new(),
+        data: tempfile::tempdir().expect("unused"),
+        site: tempfile::tempdir().expect("unused"),
+        database_url: None,
+        blob_url: None,
+    }
+}

@@ -95,6 +95,9 @@ pub(crate) fn random<const N: usize>() -> Result<[u8; N], error::AppError> {
 }
 
 /// The whole HTTP application: API, app shell, and the layers around them.
+///
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()` (as
+/// [`serve`] does): the per-IP sign-in limit keys on the peer address.
 pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let api = Router::new()

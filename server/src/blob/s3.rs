@@ -15,8 +15,11 @@ use tokio::io::AsyncWriteExt;
 
 use super::{BlobError, BlobStore, BlobStream, ByteStream, check_key};
 
-/// Multipart part size: memory per upload in flight is about this much.
+/// Multipart part size.
 const PART_BYTES: usize = 8 * 1024 * 1024;
+/// Parts in flight per upload: memory per upload is about
+/// `PART_BYTES × (PARTS_IN_FLIGHT + 1)`, whatever the file size.
+const PARTS_IN_FLIGHT: usize = 2;
 
 /// Blob store over an S3 bucket (and optional key prefix).
 pub struct S3Blobs {
@@ -45,7 +48,8 @@ impl S3Blobs {
 #[async_trait]
 impl BlobStore for S3Blobs {
     async fn put(&self, key: &str, mut body: ByteStream) -> Result<u64, BlobError> {
-        let mut writer = BufWriter::with_capacity(Arc::clone(&self.store), Self::path(key)?, PART_BYTES);
+        let mut writer = BufWriter::with_capacity(Arc::clone(&self.store), Self::path(key)?, PART_BYTES)
+            .with_max_concurrency(PARTS_IN_FLIGHT);
         let mut written = 0u64;
         let result: Result<(), BlobError> = async {
             while let Some(chunk) = body.next().await {

@@ -105,6 +105,8 @@ async fn sign_in_gives_cookie_and_bearer_and_sign_out_revokes() {
     // The database holds only the hash of the token.
     if s.database_url.is_none() {
         let db = std::fs::read(data_path(&s).join("quantumvault.db")).expect("db");
+        // WAL mode: the write-ahead log sits beside the database while it is open.
+        assert!(data_path(&s).join("quantumvault.db-wal").exists(), "SQLite is not in WAL mode");
         let wal = std::fs::read(data_path(&s).join("quantumvault.db-wal")).unwrap_or_default();
         for hay in [&db, &wal] {
             assert!(!hay.windows(session.token.len()).any(|w| w == session.token.as_bytes()), "token stored in clear");

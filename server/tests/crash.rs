@@ -87,6 +87,7 @@ async fn kill_9_mid_upload_repeatedly_leaves_a_consistent_store() {
             let tmp: Vec<_> = std::fs::read_dir(dir.path().join("data/blobs/tmp")).expect("tmp").collect();
             assert!(tmp.is_empty(), "round {round}: temp files survived start-up: {tmp:?}");
         }
+        assert_database_consistent(dir.path(), &db).await;
         if round == 1 {
             // A fresh sign-in works after a crash too.
             s.sign_in(&mut alice).await;
@@ -140,4 +141,42 @@ async fn kill_9_mid_upload_repeatedly_leaves_a_consistent_store() {
     }
     assert!(!children.contains(&orphan.to_owned()), "orphaned blobs survived a restart");
     assert!(children.contains(&file.id), "a live file's blobs were swept");
+}
+
+/// Checks the metadata directly: every file's acknowledged size is exactly
+/// the sum of its recorded pieces, pieces are contiguous from 0, and no
+/// piece or recipient row points at a missing file.
+async fn assert_database_consistent(dir: &std::path::Path, db: &Option<String>) {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let url = match db {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", dir.join("data/quantumvault.db").display()),
+    };
+    let pool = sqlx::AnyPool::connect(&url).await.expect("open the database");
+    let files = sqlx::query("SELECT id, uploaded, size FROM files").fetch_all(&pool).await.expect("files");
+    for f in &files {
+        let id: String = f.try_get("id").expect("id");
+        let uploaded: i64 = f.try_get("uploaded").expect("uploaded");
+        let size: i64 = f.try_get("size").expect("size");
+        assert!(uploaded <= size, "{id}: more bytes than declared");
+        let pieces = sqlx::query("SELECT piece_offset, len FROM file_pieces WHERE file_id = $1 ORDER BY piece_offset")
+            .bind(&id)
+            .fetch_all(&pool)
+            .await
+            .expect("pieces");
+        let mut next = 0i64;
+        for p in &pieces {
+            assert_eq!(p.try_get::<i64, _>("piece_offset").expect("offset"), next, "{id}: gap or overlap");
+            next += p.try_get::<i64, _>("len").expect("len");
+        }
+        assert_eq!(next, uploaded, "{id}: pieces do not add up to the acknowledged size");
+    }
+    for table in ["file_pieces", "file_recipients"] {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE file_id NOT IN (SELECT id FROM files)");
+        let n: i64 =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&pool).await.expect("count").try_get("n").expect("n");
+        assert_eq!(n, 0, "{table} rows without a file");
+    }
+    pool.close().await;
 }

@@ -10,7 +10,8 @@ use crate::error::AppError;
 
 /// My audit chain, oldest first, with the latest checkpoint the server signed.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit",
-    responses((status = 200, body = AuditLog), (status = 401, body = shared::api::ApiError)))]
+    responses((status = 200, body = AuditLog), (status = 401, body = shared::api::ApiError)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn mine(State(state): State<AppState>, me: Authed) -> Result<Json<AuditLog>, AppError> {
     let entries = state
         .store

@@ -53,14 +53,16 @@ pub async fn sign_in(
 
 /// Who the caller is.
 #[utoipa::path(get, path = "/api/v1/auth/session", tag = "auth",
-    responses((status = 200, body = WhoAmI), (status = 401, body = shared::api::ApiError)))]
+    responses((status = 200, body = WhoAmI), (status = 401, body = shared::api::ApiError)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn whoami(me: Authed) -> Json<WhoAmI> {
     Json(WhoAmI { username: me.username, expires_at: me.expires_at })
 }
 
 /// Sign out: revoke this session and clear the cookie.
 #[utoipa::path(delete, path = "/api/v1/auth/session", tag = "auth",
-    responses((status = 204), (status = 401, body = shared::api::ApiError)))]
+    responses((status = 204), (status = 401, body = shared::api::ApiError)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn sign_out(State(state): State<AppState>, me: Authed) -> Result<Response, AppError> {
     state.store.revoke_session(&me.token_hash).await?;
     audit::record(&state, me.user_id, &me.username_lower, "sign_out", "").await?;

@@ -83,7 +83,8 @@ async fn owned(state: &AppState, me: &Authed, id: &str, action: &str) -> Result<
 /// Announce an upload: declared size and recipients.
 #[utoipa::path(post, path = "/api/v1/files", tag = "files", request_body = CreateFileRequest,
     responses((status = 201, body = FileInfo), (status = 400, body = shared::api::ApiError),
-        (status = 401, body = shared::api::ApiError), (status = 403, body = shared::api::ApiError, description = "quota exceeded")))]
+        (status = 401, body = shared::api::ApiError), (status = 403, body = shared::api::ApiError, description = "quota exceeded")),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     me: Authed,
@@ -145,7 +146,8 @@ pub async fn create(
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = UploadStatus), (status = 404, body = shared::api::ApiError),
         (status = 409, body = shared::api::ApiError, description = "offset is not the acknowledged size"),
-        (status = 413, body = shared::api::ApiError, description = "beyond the declared size")))]
+        (status = 413, body = shared::api::ApiError, description = "beyond the declared size")),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn upload_piece(
     State(state): State<AppState>,
     me: Authed,
@@ -223,7 +225,8 @@ pub async fn upload_piece(
 /// file visible to recipients and in listings.
 #[utoipa::path(post, path = "/api/v1/files/{id}/finalize", tag = "files", params(("id" = String, Path)),
     responses((status = 200, body = FileInfo), (status = 404, body = shared::api::ApiError),
-        (status = 409, body = shared::api::ApiError, description = "bytes missing")))]
+        (status = 409, body = shared::api::ApiError, description = "bytes missing")),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn finalize(
     State(state): State<AppState>,
     me: Authed,
@@ -258,7 +261,8 @@ pub struct ListQuery {
 
 /// My finalized files, or those shared with me.
 #[utoipa::path(get, path = "/api/v1/files", tag = "files", params(ListQuery),
-    responses((status = 200, body = FileList), (status = 401, body = shared::api::ApiError)))]
+    responses((status = 200, body = FileList), (status = 401, body = shared::api::ApiError)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     me: Authed,
@@ -276,7 +280,8 @@ pub async fn list(
 
 /// A file's server-side metadata (the owner also sees unfinished uploads: the resume offset).
 #[utoipa::path(get, path = "/api/v1/files/{id}", tag = "files", params(("id" = String, Path)),
-    responses((status = 200, body = FileInfo), (status = 404, body = shared::api::ApiError)))]
+    responses((status = 200, body = FileInfo), (status = 404, body = shared::api::ApiError)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn get(State(state): State<AppState>, me: Authed, FileId(id): FileId) -> Result<Json<FileInfo>, AppError> {
     let (file, _) = visible(&state, &me, &id).await?;
     Ok(Json(to_info(&file)))
@@ -320,7 +325,8 @@ fn parse_range(value: Option<&HeaderValue>, size: u64) -> Result<Option<(u64, u6
 #[utoipa::path(get, path = "/api/v1/files/{id}/content", tag = "files", params(("id" = String, Path)),
     responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>),
         (status = 206, content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 404, body = shared::api::ApiError), (status = 416, body = shared::api::ApiError)))]
+        (status = 404, body = shared::api::ApiError), (status = 416, body = shared::api::ApiError)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn download(
     State(state): State<AppState>,
     me: Authed,
@@ -382,7 +388,8 @@ pub async fn download(
 
 /// Delete a file (owner only): metadata first, so it vanishes at once, then the blobs.
 #[utoipa::path(delete, path = "/api/v1/files/{id}", tag = "files", params(("id" = String, Path)),
-    responses((status = 204), (status = 403, body = shared::api::ApiError), (status = 404, body = shared::api::ApiError)))]
+    responses((status = 204), (status = 403, body = shared::api::ApiError), (status = 404, body = shared::api::ApiError)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn delete(State(state): State<AppState>, me: Authed, FileId(id): FileId) -> Result<Response, AppError> {
     let file = owned(&state, &me, &id, "delete").await?;
     state.store.delete_file(&id).await?;

@@ -22,7 +22,8 @@ fn wire(l: Link) -> LinkRecord {
 /// Deliver a link record to another user.
 #[utoipa::path(post, path = "/api/v1/links", tag = "links", request_body = SendLinkRequest,
     responses((status = 201, body = LinkRecord), (status = 400, body = shared::api::ApiError),
-        (status = 401, body = shared::api::ApiError), (status = 413, body = shared::api::ApiError)))]
+        (status = 401, body = shared::api::ApiError), (status = 413, body = shared::api::ApiError)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn send(
     State(state): State<AppState>,
     me: Authed,
@@ -65,7 +66,8 @@ pub async fn send(
 
 /// Link records I sent or that are addressed to me, newest first.
 #[utoipa::path(get, path = "/api/v1/links", tag = "links",
-    responses((status = 200, body = LinkList), (status = 401, body = shared::api::ApiError)))]
+    responses((status = 200, body = LinkList), (status = 401, body = shared::api::ApiError)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn list(State(state): State<AppState>, me: Authed) -> Result<Json<LinkList>, AppError> {
     let links = state.store.list_links(me.user_id).await?;
     Ok(Json(LinkList { links: links.into_iter().map(wire).collect() }))
@@ -73,7 +75,8 @@ pub async fn list(State(state): State<AppState>, me: Authed) -> Result<Json<Link
 
 /// One link record (sender or addressee only; 404 otherwise).
 #[utoipa::path(get, path = "/api/v1/links/{id}", tag = "links", params(("id" = String, Path)),
-    responses((status = 200, body = LinkRecord), (status = 404, body = shared::api::ApiError)))]
+    responses((status = 200, body = LinkRecord), (status = 404, body = shared::api::ApiError)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn get(State(state): State<AppState>, me: Authed, FileId(id): FileId) -> Result<Json<LinkRecord>, AppError> {
     let not_found = || AppError::NotFound("no such link record (or it is not yours)".into());
     let link = state.store.get_link(&id).await?.ok_or_else(not_found)?;

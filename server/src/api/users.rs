@@ -108,7 +108,8 @@ pub async fn history(
 /// Register new keys, vouched for by the previous signing key.
 #[utoipa::path(post, path = "/api/v1/users/me/rotations", tag = "users", request_body = RotateRequest,
     responses((status = 200, body = UserInfo), (status = 400, body = shared::api::ApiError),
-        (status = 401, body = shared::api::ApiError), (status = 409, body = shared::api::ApiError)))]
+        (status = 401, body = shared::api::ApiError), (status = 409, body = shared::api::ApiError)),
+    security(("bearer" = []), ("cookie" = [])))]
 pub async fn rotate(
     axum::extract::State(state): axum::extract::State<AppState>,
     me: Authed,

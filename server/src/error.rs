@@ -18,6 +18,9 @@ pub enum AppError {
     /// The route or the resource does not exist (or the caller may not know it does).
     #[error("nothing here: {0}")]
     NotFound(String),
+    /// The path exists but not with this method.
+    #[error("this endpoint does not accept {0}")]
+    MethodNotAllowed(String),
     /// The request body exceeds the configured limit.
     #[error("the request is too large: at most {limit} bytes are accepted")]
     PayloadTooLarge { limit: u64 },
@@ -54,6 +57,7 @@ impl AppError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             AppError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),

@@ -154,6 +154,18 @@ async fn authorization_matrix() {
         }
     }
     assert!(failures.is_empty(), "authorization matrix mismatches:\n{}", failures.join("\n"));
+    // Wrong methods on known paths: JSON 405, for everyone.
+    for (method, path) in
+        [(Method::PUT, "/files"), (Method::DELETE, "/users/owner"), (Method::PATCH, "/auth/challenge")]
+    {
+        let res =
+            f.s.authed(f.s.client.request(method.clone(), f.s.url(path)), &f.owner).send().await.expect("request");
+        assert_eq!(
+            expect_error(res, StatusCode::METHOD_NOT_ALLOWED).await.code,
+            "method_not_allowed",
+            "{method} {path}"
+        );
+    }
     // The stranger's listings never mention the owner's files.
     let list: shared::api::FileList = expect_json(
         f.s.authed(f.s.client.get(f.s.url("/files?scope=shared")), &f.stranger).send().await.expect("get"),

@@ -74,6 +74,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/links/{id}", get(links::get))
         .route("/audit", get(audit::mine))
         .route("/audit/server-key", get(audit::server_key))
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// A known path with a method it does not serve: a JSON 405.
+async fn method_not_allowed(method: axum::http::Method) -> AppError {
+    AppError::MethodNotAllowed(method.to_string())
 }
 
 /// Any `/api/*` path that matches no route: a JSON 404, never the app's HTML.

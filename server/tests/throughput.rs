@@ -45,8 +45,8 @@ async fn upload_and_download_throughput() {
         .expect("post");
     let info: shared::api::FileInfo = expect_json(res, StatusCode::CREATED).await;
 
-    // Upload in 64 MiB pieces, each streamed from 8 MiB buffers.
-    let piece = 64 * 1024 * 1024;
+    // Upload as one streamed piece (like a single PUT to a static server).
+    let piece = total;
     let t = Instant::now();
     let mut offset = 0usize;
     while offset < total {
@@ -82,6 +82,15 @@ async fn upload_and_download_throughput() {
     assert_eq!(n as usize, total);
 
     let rate = |d: std::time::Duration| total as f64 / d.as_secs_f64() / (1024.0 * 1024.0);
+    if let Some((nginx_up, nginx_down)) = nginx(&s, &chunk, total).await {
+        println!(
+            "{mib} MiB nginx: PUT {:.0} MiB/s, GET {:.0} MiB/s; QuantumVault/nginx: upload {:.2}, download {:.2}",
+            rate(nginx_up),
+            rate(nginx_down),
+            nginx_up.as_secs_f64() / up.as_secs_f64(),
+            nginx_down.as_secs_f64() / down.as_secs_f64()
+        );
+    }
     println!(
         "{mib} MiB: upload {:.0} MiB/s, download {:.0} MiB/s, static file {:.0} MiB/s (download/static {:.2})",
         rate(up),
@@ -89,4 +98,57 @@ async fn upload_and_download_throughput() {
         rate(stat),
         stat.as_secs_f64() / down.as_secs_f64()
     );
+}
+
+/// The same PUT and GET against nginx (WebDAV PUT) on loopback, if installed.
+async fn nginx(s: &Server, chunk: &[u8], total: usize) -> Option<(std::time::Duration, std::time::Duration)> {
+    let bin = std::env::var("QV_BENCH_NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".into());
+    if !std::path::Path::new(&bin).exists() {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("nginx dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(&root).expect("root");
+    let conf = format!(
+        "daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+         events {{}}\n\
+         http {{ access_log off; sendfile on; client_max_body_size 0; client_body_temp_path {d}/body;\n\
+         server {{ listen 127.0.0.1:{port}; root {r}; location / {{ dav_methods PUT; }} }} }}\n",
+        d = dir.path().display(),
+        r = root.display()
+    );
+    std::fs::write(dir.path().join("nginx.conf"), conf).expect("conf");
+    let mut child = std::process::Command::new(&bin)
+        .args(["-p", &dir.path().display().to_string(), "-c", &dir.path().join("nginx.conf").display().to_string()])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("nginx");
+    let url = format!("http://127.0.0.1:{port}/big.bin");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let parts: Vec<Result<bytes::Bytes, std::io::Error>> =
+        (0..total / chunk.len()).map(|_| Ok(bytes::Bytes::copy_from_slice(chunk))).collect();
+    let t = Instant::now();
+    let res = s
+        .client
+        .put(&url)
+        .header("content-length", total.to_string())
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(parts)))
+        .send()
+        .await
+        .expect("nginx put");
+    assert!(res.status().is_success(), "nginx PUT: {}", res.status());
+    let up = t.elapsed();
+    let t = Instant::now();
+    let n = drain(s.client.get(&url).send().await.expect("nginx get")).await;
+    let down = t.elapsed();
+    assert_eq!(n as usize, total);
+    let _ = child.kill();
+    let _ = child.wait();
+    Some((up, down))
 }

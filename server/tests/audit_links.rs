@@ -51,7 +51,7 @@ async fn security_events_form_a_verifiable_chain_with_signed_checkpoints() {
         waited += 1;
     }
     let events: Vec<&str> = log.entries.iter().map(|e| e.event.as_str()).collect();
-    assert_eq!(events, ["register", "sign_in", "upload", "sign_in_failed", "delete"]);
+    assert_eq!(events, ["register", "sign_in", "upload", "share", "sign_in_failed", "delete"]);
     verify_chain(&log);
     let cp = log.checkpoint.as_ref().expect("a checkpoint within a few seconds");
     assert_eq!(cp.head_hash, log.entries.last().map(|e| e.hash.clone()).unwrap_or_default());

@@ -246,6 +246,7 @@ pub async fn finalize(
     let detail = format!("file={id} size={} recipients={}", file.size, names.join(","));
     audit::record(&state, me.user_id, &me.username_lower, "upload", &detail).await?;
     for (uid, name) in &file.recipients {
+        audit::record(&state, me.user_id, &me.username_lower, "share", &format!("file={id} to={name}")).await?;
         let detail = format!("file={id} from={}", me.username);
         audit::record(&state, *uid, &name.to_ascii_lowercase(), "shared_with_me", &detail).await?;
     }

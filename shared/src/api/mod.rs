@@ -274,7 +274,7 @@ pub struct AuditEntry {
     /// 1, 2, 3, … without gaps.
     pub seq: u64,
     pub at: i64,
-    /// e.g. `register`, `sign_in`, `sign_in_failed`, `upload`, `download`, `delete`, `shared_with_me`.
+    /// e.g. `register`, `sign_in`, `sign_in_failed`, `rotate`, `upload`, `share`, `shared_with_me`, `download`, `delete`, `link_sent`.
     pub event: String,
     /// Public details (file id, peer username); never a secret.
     pub detail: String,

@@ -2,6 +2,8 @@
 //! file and the token. Specified in `docs/FORMAT.md`; every parser here
 //! returns a typed error on any input and never panics.
 
+pub mod backup;
 pub mod bytes;
 pub mod stream;
 pub mod token;
+pub mod vault;

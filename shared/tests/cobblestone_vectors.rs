@@ -212,3 +212,32 @@ fn external_cipher_through_framers_matches_driver() {
     assert_eq!(plain, msg[..2 * stream::CHUNK_SIZE]);
     assert_eq!(open.finish().err(), Some(StreamError::Poisoned));
 }
+
+mod props {
+    use proptest::prelude::*;
+    use shared::format::stream::{self, StreamDecryptor, StreamEncryptor};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        /// Streaming in arbitrary pieces equals one-shot, and decrypts back.
+        #[test]
+        fn streaming_equals_one_shot(len in prop_oneof![0usize..70_000, Just(16_383), Just(16_384), Just(16_385), Just(3 * 1024 * 1024 + 7)],
+                                     piece in 1usize..40_000, seed in any::<u8>()) {
+            let msg: Vec<u8> = (0..len).map(|i| (i as u8) ^ seed).collect();
+            let key = [seed; 32];
+            let salt = [seed.wrapping_add(1); 24];
+            let one = stream::encrypt(&key, &salt, b"c", &msg).unwrap();
+            prop_assert_eq!(one.len() as u64, stream::ciphertext_len(len as u64).unwrap());
+            let mut enc = StreamEncryptor::new(&key, &salt, b"c").unwrap();
+            let mut out = Vec::new();
+            for p in msg.chunks(piece) { enc.update(p, &mut out).unwrap(); }
+            enc.finish(&mut out).unwrap();
+            prop_assert_eq!(&out, &one);
+            let mut dec = StreamDecryptor::new(&key, b"c").unwrap();
+            let mut back = Vec::new();
+            for p in one.chunks(piece) { dec.update(p, &mut back).unwrap(); }
+            dec.finish(&mut back).unwrap();
+            prop_assert_eq!(back, msg);
+        }
+    }
+}

@@ -3,6 +3,8 @@
 //! never leave pending plaintext after an error in the header.
 #![no_main]
 
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
 use shared::crypto::secret::Secret32;
 use shared::format::vault::{VaultDecoder, parse_header};
@@ -18,18 +20,29 @@ fn keyring(a: u8, b: u8) -> Keyring {
     Keyring::new(seeds, RecoveryCode::from_bytes([0; 32]).backup_public_key())
 }
 
+/// Keys of the project vector's recipient and sender
+/// (shared/tests/vectors/vault.json), expanded once: key generation would
+/// otherwise dominate every run.
+fn keys() -> &'static (Keyring, PublicIdentity) {
+    static KEYS: OnceLock<(Keyring, PublicIdentity)> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        (
+            keyring(5, 6),
+            keyring(1, 2).current.identity().public().clone(),
+        )
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
     let _ = parse_header(data);
-    // Keys of the project vector's recipient (shared/tests/vectors/vault.json).
-    let bob = keyring(5, 6);
-    let sender = keyring(1, 2).current.identity().public().clone();
+    let (bob, sender) = keys();
     let links = |_: &[u8; 16]| Some(Secret32::from_bytes([0x22; 32]));
-    let lookup = move |_: &Fingerprint| -> Option<PublicIdentity> { Some(sender.clone()) };
+    let lookup = |_: &Fingerprint| -> Option<PublicIdentity> { Some(sender.clone()) };
     let split = data
         .first()
         .map_or(0, |b| usize::from(*b) * 97)
         .min(data.len());
-    let mut dec = VaultDecoder::new(&bob, &links);
+    let mut dec = VaultDecoder::new(bob, &links);
     let mut pending = Vec::new();
     let res = dec
         .update(&data[..split], &mut pending)

@@ -267,17 +267,27 @@ impl Keyring {
         }
     }
 
+    /// Every fingerprint this keyring can decrypt for (current first), with
+    /// its X-Wing seed. Computed once per file, not once per stanza, because
+    /// the current fingerprint needs an ML-DSA key expansion.
+    #[must_use]
+    pub fn kem_seeds(&self) -> Vec<(Fingerprint, &Secret32)> {
+        let mut out = Vec::with_capacity(self.previous.len() + 1);
+        out.push((
+            self.current.identity().public().fingerprint(),
+            &self.current.kem_seed,
+        ));
+        out.extend(self.previous.iter().map(|p| (p.fingerprint, &p.kem_seed)));
+        out
+    }
+
     /// The X-Wing key a stanza addressed to `fingerprint` needs, if ours.
     #[must_use]
     pub fn kem_key_for(&self, fingerprint: &Fingerprint) -> Option<XWingSecretKey> {
-        let current = self.current.identity();
-        if &current.public().fingerprint() == fingerprint {
-            return Some(XWingSecretKey::from_seed(&self.current.kem_seed));
-        }
-        self.previous
-            .iter()
-            .find(|p| &p.fingerprint == fingerprint)
-            .map(|p| XWingSecretKey::from_seed(&p.kem_seed))
+        self.kem_seeds()
+            .into_iter()
+            .find(|(fp, _)| fp == fingerprint)
+            .map(|(_, seed)| XWingSecretKey::from_seed(seed))
     }
 }
 

@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::aead::{Aes256GcmKey, NONCE_LEN};
 use crate::crypto::kdf::{derive_key32, labels};
-use crate::crypto::kem::{self, XWingPublicKey};
+use crate::crypto::kem::{self, XWingPublicKey, XWingSecretKey};
 use crate::crypto::secret::Secret32;
 use crate::crypto::sign::{self, contexts};
 use crate::format::bytes::Reader;
@@ -374,10 +374,15 @@ impl RawHeader {
         keyring: &Keyring,
         link_keys: &dyn Fn(&[u8; LINK_ID_LEN]) -> Option<Secret32>,
     ) -> Result<OpenedHeader, VaultError> {
+        let ours = keyring.kem_seeds();
         let (stanza, kem_key) = self
             .stanzas
             .iter()
-            .find_map(|s| keyring.kem_key_for(&s.recipient).map(|k| (s, k)))
+            .find_map(|s| {
+                ours.iter()
+                    .find(|(fp, _)| fp == &s.recipient)
+                    .map(|(_, seed)| (s, XWingSecretKey::from_seed(seed)))
+            })
             .ok_or(VaultError::NotARecipient)?;
         let link = match stanza.link_id {
             None => None,

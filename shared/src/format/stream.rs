@@ -314,13 +314,27 @@ impl Batch {
     /// [`StreamError::CipherMisbehaved`] if a chunk was not sealed.
     pub fn into_output(self) -> Result<Vec<u8>, StreamError> {
         let mut out = Vec::with_capacity(self.chunks.iter().map(|c| c.data.len()).sum());
-        for c in &self.chunks {
-            if c.state != ChunkState::Done {
-                return Err(StreamError::CipherMisbehaved);
-            }
-            out.extend_from_slice(&c.data);
-        }
+        self.append_output(&mut out)?;
         Ok(out)
+    }
+
+    /// Appends the sealed chunks to `out` (no intermediate buffer), once all
+    /// are done.
+    ///
+    /// # Errors
+    /// [`StreamError::CipherMisbehaved`] if a chunk was not sealed.
+    pub fn append_output(mut self, out: &mut Vec<u8>) -> Result<(), StreamError> {
+        if self.chunks.iter().any(|c| c.state != ChunkState::Done) {
+            return Err(StreamError::CipherMisbehaved);
+        }
+        out.reserve(self.chunks.iter().map(|c| c.data.len()).sum());
+        for c in &mut self.chunks {
+            // Sealed data is ciphertext: move it out so the zeroize-on-drop
+            // of the chunk buffer does not wipe bytes that are not secret.
+            let sealed = core::mem::take(&mut *c.data);
+            out.extend_from_slice(&sealed);
+        }
+        Ok(())
     }
 }
 
@@ -470,6 +484,17 @@ impl SealFramer {
         }
         let mut batch = Batch::default();
         while !plaintext.is_empty() {
+            if self.pending.is_empty() && plaintext.len() >= CHUNK_SIZE {
+                // Fast path: a whole chunk straight from the input, one copy.
+                let (head, rest) = plaintext.split_at(CHUNK_SIZE);
+                let mut data = Vec::with_capacity(SEALED_CHUNK_SIZE);
+                data.extend_from_slice(head);
+                batch
+                    .chunks
+                    .push(make_chunk(&self.base_nonce, &mut self.next, data)?);
+                plaintext = rest;
+                continue;
+            }
             let take = (CHUNK_SIZE - self.pending.len()).min(plaintext.len());
             let (head, rest) = plaintext.split_at(take);
             self.pending.extend_from_slice(head);
@@ -765,7 +790,7 @@ impl<C: ChunkCipher> StreamEncryptor<C> {
         for piece in plaintext.chunks(CHUNK_SIZE * DRIVER_BATCH) {
             let mut batch = self.framer.push(piece)?;
             self.cipher.seal_batch(&mut batch)?;
-            out.extend_from_slice(&batch.into_output()?);
+            batch.append_output(out)?;
         }
         Ok(())
     }
@@ -778,8 +803,7 @@ impl<C: ChunkCipher> StreamEncryptor<C> {
         self.header_once(out);
         let mut batch = self.framer.finish()?;
         self.cipher.seal_batch(&mut batch)?;
-        out.extend_from_slice(&batch.into_output()?);
-        Ok(())
+        batch.append_output(out)
     }
 }
 

@@ -640,9 +640,11 @@ impl<'a> VaultEncoder<'a> {
         self.cipher
             .seal_batch(&mut batch)
             .map_err(|_| VaultError::SigningFailed)?;
-        let bytes = batch.into_output().map_err(|_| VaultError::SigningFailed)?;
-        self.digest.update(&bytes);
-        out.extend_from_slice(&bytes);
+        let start = out.len();
+        batch
+            .append_output(out)
+            .map_err(|_| VaultError::SigningFailed)?;
+        self.digest.update(out.get(start..).unwrap_or(&[]));
         Ok(())
     }
 

@@ -308,6 +308,11 @@ impl Batch {
         self.chunks.is_empty()
     }
 
+    /// Appends another batch's chunks (which must follow in counter order).
+    pub fn extend(&mut self, more: Batch) {
+        self.chunks.extend(more.chunks);
+    }
+
     /// Concatenated sealed chunks (the ciphertext to write), once all are done.
     ///
     /// # Errors
@@ -394,8 +399,14 @@ impl Aes256GcmChunkCipher {
     /// Cipher for a stream's AEAD key.
     #[must_use]
     pub fn new(keys: &StreamKeys) -> Self {
+        Self::from_key(keys.aead_key())
+    }
+
+    /// Cipher for an AEAD key obtained from a framer ([`OpenFramer::aead_key`]).
+    #[must_use]
+    pub fn from_key(key: &Secret32) -> Self {
         Self {
-            key: Aes256GcmKey::new(keys.aead_key()),
+            key: Aes256GcmKey::new(key),
         }
     }
 }

@@ -26,7 +26,9 @@ use crate::crypto::kem::{self, XWingPublicKey, XWingSecretKey};
 use crate::crypto::secret::Secret32;
 use crate::crypto::sign::{self, contexts};
 use crate::format::bytes::Reader;
-use crate::format::stream::{self, SealFramer, StreamDecryptor, StreamError, StreamKeys};
+use crate::format::stream::{
+    self, Batch, ChunkCipher, OpenFramer, SealFramer, StreamError, StreamKeys,
+};
 use crate::identity::{Fingerprint, Identity, Keyring, PublicIdentity};
 
 /// File magic.
@@ -534,9 +536,11 @@ pub struct VaultEncoder<'a> {
     sender: &'a Identity,
     framer: SealFramer,
     cipher: stream::Aes256GcmChunkCipher,
+    chunk_key: Secret32,
     digest: BodyDigest,
     header_digest: [u8; 32],
     remaining: u64,
+    final_written: bool,
 }
 
 impl<'a> VaultEncoder<'a> {
@@ -626,20 +630,57 @@ impl<'a> VaultEncoder<'a> {
                 sender,
                 framer,
                 cipher: stream::Aes256GcmChunkCipher::new(&keys),
+                chunk_key: keys.aead_key().clone(),
                 digest,
                 header_digest,
                 remaining: metadata.size,
+                final_written: false,
             },
             out,
         ))
     }
 
-    fn emit(&mut self, batch: stream::Batch, out: &mut Vec<u8>) -> Result<(), VaultError> {
-        use stream::ChunkCipher;
-        let mut batch = batch;
-        self.cipher
-            .seal_batch(&mut batch)
-            .map_err(|_| VaultError::SigningFailed)?;
+    /// The body's per-chunk AES-256-GCM key (import it into WebCrypto once).
+    #[must_use]
+    pub fn chunk_key(&self) -> &Secret32 {
+        &self.chunk_key
+    }
+
+    /// External-cipher path: frames more content into chunks for the caller
+    /// to seal (e.g. WebCrypto, several in flight), then hand to
+    /// [`Self::write_sealed`] in order.
+    ///
+    /// # Errors
+    /// [`VaultError::SizeMismatch`] past the size in the metadata.
+    pub fn frame(&mut self, plaintext: &[u8]) -> Result<Batch, VaultError> {
+        let n = u64::try_from(plaintext.len()).map_err(|_| VaultError::SizeMismatch)?;
+        self.remaining = self
+            .remaining
+            .checked_sub(n)
+            .ok_or(VaultError::SizeMismatch)?;
+        self.framer
+            .push(plaintext)
+            .map_err(|_| VaultError::SizeMismatch)
+    }
+
+    /// External-cipher path: the final (short) chunk, once all content was framed.
+    ///
+    /// # Errors
+    /// [`VaultError::SizeMismatch`] if content is missing.
+    pub fn frame_final(&mut self) -> Result<Batch, VaultError> {
+        if self.remaining != 0 {
+            return Err(VaultError::SizeMismatch);
+        }
+        self.final_written = true;
+        self.framer.finish().map_err(|_| VaultError::SizeMismatch)
+    }
+
+    /// Appends a sealed batch to `out` and hashes it for the signature.
+    /// Batches must be written in the order they were framed.
+    ///
+    /// # Errors
+    /// [`VaultError::SigningFailed`] if a chunk is not sealed.
+    pub fn write_sealed(&mut self, batch: Batch, out: &mut Vec<u8>) -> Result<(), VaultError> {
         let start = out.len();
         batch
             .append_output(out)
@@ -648,22 +689,46 @@ impl<'a> VaultEncoder<'a> {
         Ok(())
     }
 
-    /// Encrypts more content, appending body bytes to `out`.
+    /// The signature trailer, after the final batch was written.
+    ///
+    /// # Errors
+    /// [`VaultError::SizeMismatch`] before [`Self::frame_final`],
+    /// [`VaultError::SigningFailed`].
+    pub fn trailer<R: CryptoRng + ?Sized>(self, rng: &mut R) -> Result<Vec<u8>, VaultError> {
+        if !self.final_written {
+            return Err(VaultError::SizeMismatch);
+        }
+        let body_digest = self.digest.finalize();
+        let sig = self
+            .sender
+            .signing_key()
+            .sign(
+                &signed_message(&self.header_digest, &body_digest),
+                contexts::VAULT_FILE,
+                rng,
+            )
+            .map_err(|_| VaultError::SigningFailed)?;
+        let mut t = Vec::with_capacity(TRAILER_LEN);
+        t.extend_from_slice(TRAILER_MAGIC);
+        t.extend_from_slice(&sig);
+        Ok(t)
+    }
+
+    fn seal_and_write(&mut self, mut batch: Batch, out: &mut Vec<u8>) -> Result<(), VaultError> {
+        self.cipher
+            .seal_batch(&mut batch)
+            .map_err(|_| VaultError::SigningFailed)?;
+        self.write_sealed(batch, out)
+    }
+
+    /// Encrypts more content with the built-in cipher, appending body bytes to `out`.
     ///
     /// # Errors
     /// [`VaultError::SizeMismatch`] past the size in the metadata.
     pub fn update(&mut self, plaintext: &[u8], out: &mut Vec<u8>) -> Result<(), VaultError> {
-        let n = u64::try_from(plaintext.len()).map_err(|_| VaultError::SizeMismatch)?;
-        self.remaining = self
-            .remaining
-            .checked_sub(n)
-            .ok_or(VaultError::SizeMismatch)?;
         for piece in plaintext.chunks(stream::CHUNK_SIZE * stream::DRIVER_BATCH) {
-            let batch = self
-                .framer
-                .push(piece)
-                .map_err(|_| VaultError::SizeMismatch)?;
-            self.emit(batch, out)?;
+            let batch = self.frame(piece)?;
+            self.seal_and_write(batch, out)?;
         }
         Ok(())
     }
@@ -677,23 +742,9 @@ impl<'a> VaultEncoder<'a> {
         rng: &mut R,
         out: &mut Vec<u8>,
     ) -> Result<(), VaultError> {
-        if self.remaining != 0 {
-            return Err(VaultError::SizeMismatch);
-        }
-        let batch = self.framer.finish().map_err(|_| VaultError::SizeMismatch)?;
-        self.emit(batch, out)?;
-        let body_digest = self.digest.finalize();
-        let sig = self
-            .sender
-            .signing_key()
-            .sign(
-                &signed_message(&self.header_digest, &body_digest),
-                contexts::VAULT_FILE,
-                rng,
-            )
-            .map_err(|_| VaultError::SigningFailed)?;
-        out.extend_from_slice(TRAILER_MAGIC);
-        out.extend_from_slice(&sig);
+        let batch = self.frame_final()?;
+        self.seal_and_write(batch, out)?;
+        out.extend_from_slice(&self.trailer(rng)?);
         Ok(())
     }
 }
@@ -724,18 +775,27 @@ pub fn seal<R: CryptoRng + ?Sized>(
 
 enum DecState {
     Header(Vec<u8>),
-    Body {
-        header: Box<OpenedHeader>,
-        dec: Box<StreamDecryptor>,
-        digest: BodyDigest,
-        remaining: u64,
-        trailer: Vec<u8>,
-    },
+    Body(Box<BodyState>),
     Failed,
 }
 
+struct BodyState {
+    header: OpenedHeader,
+    framer: OpenFramer,
+    cipher: Option<stream::Aes256GcmChunkCipher>,
+    digest: BodyDigest,
+    remaining: u64,
+    trailer: Vec<u8>,
+    body_finished: bool,
+}
+
 /// Streaming decoder. Plaintext it appends is *pending* until
-/// [`Self::finish`] succeeds.
+/// [`Self::finish`] (or [`Self::verify`]) succeeds.
+///
+/// Two ways to drive it: [`Self::update`] + [`Self::finish`] with the
+/// built-in AES-GCM; or, for an external chunk cipher (WebCrypto),
+/// [`Self::push`] → open the returned batch → [`Self::release`], then
+/// [`Self::finish_body`] → open → [`Self::release`], then [`Self::verify`].
 pub struct VaultDecoder<'k> {
     keyring: &'k Keyring,
     link_keys: &'k dyn Fn(&[u8; LINK_ID_LEN]) -> Option<Secret32>,
@@ -774,7 +834,17 @@ impl<'k> VaultDecoder<'k> {
     #[must_use]
     pub fn metadata(&self) -> Option<&Metadata> {
         match &self.state {
-            DecState::Body { header, .. } => Some(&header.metadata),
+            DecState::Body(b) => Some(&b.header.metadata),
+            _ => None,
+        }
+    }
+
+    /// The body's per-chunk AES-256-GCM key, known once the body's
+    /// commitment was checked (before the first non-empty batch).
+    #[must_use]
+    pub fn chunk_key(&self) -> Option<&Secret32> {
+        match &self.state {
+            DecState::Body(b) => b.framer.aead_key(),
             _ => None,
         }
     }
@@ -784,78 +854,137 @@ impl<'k> VaultDecoder<'k> {
         e
     }
 
-    /// Feeds file bytes; appends pending plaintext to `pending`.
+    fn guard<T>(&mut self, r: Result<T, VaultError>) -> Result<T, VaultError> {
+        r.map_err(|e| self.fail(e))
+    }
+
+    /// Feeds file bytes; returns body chunks to open (external-cipher path).
     ///
     /// # Errors
     /// Any [`VaultError`]; afterwards every call returns [`VaultError::Poisoned`].
-    pub fn update(&mut self, input: &[u8], pending: &mut Vec<u8>) -> Result<(), VaultError> {
-        match self.step(input, pending) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(self.fail(e)),
-        }
+    pub fn push(&mut self, input: &[u8]) -> Result<Batch, VaultError> {
+        let r = self.push_inner(input);
+        self.guard(r)
     }
 
-    fn step(&mut self, mut input: &[u8], pending: &mut Vec<u8>) -> Result<(), VaultError> {
+    fn push_inner(&mut self, mut input: &[u8]) -> Result<Batch, VaultError> {
+        let mut leftover = Vec::new();
         if let DecState::Header(buf) = &mut self.state {
             let room = MAX_HEADER_LEN.saturating_sub(buf.len()).min(input.len());
             let (head, rest) = input.split_at(room);
             buf.extend_from_slice(head);
             input = rest;
-            match parse_header(buf)? {
+            let (raw, used) = match parse_header(buf)? {
                 None if buf.len() >= MAX_HEADER_LEN => {
                     return Err(VaultError::Malformed("header too long"));
                 }
-                None => return Ok(()),
-                Some((raw, used)) => {
-                    let header = raw.open(self.keyring, self.link_keys)?;
-                    let dec = StreamDecryptor::new(header.body_key.expose(), &header.digest)
-                        .map_err(map_stream)?;
-                    let leftover = buf.get(used..).unwrap_or(&[]).to_vec();
-                    let remaining = header.body_len;
-                    self.state = DecState::Body {
-                        header: Box::new(header),
-                        dec: Box::new(dec),
-                        digest: BodyDigest::default(),
-                        remaining,
-                        trailer: Vec::new(),
-                    };
-                    self.feed_body(&leftover, pending)?;
-                }
-            }
+                None => return Ok(Batch::default()),
+                Some(found) => found,
+            };
+            leftover = buf.get(used..).unwrap_or(&[]).to_vec();
+            let header = raw.open(self.keyring, self.link_keys)?;
+            let framer =
+                OpenFramer::new(header.body_key.expose(), &header.digest).map_err(map_stream)?;
+            let remaining = header.body_len;
+            self.state = DecState::Body(Box::new(BodyState {
+                header,
+                framer,
+                cipher: None,
+                digest: BodyDigest::default(),
+                remaining,
+                trailer: Vec::new(),
+                body_finished: false,
+            }));
         }
-        match self.state {
+        let DecState::Body(b) = &mut self.state else {
+            return Err(VaultError::Poisoned);
+        };
+        let mut batch = b.feed(&leftover)?;
+        batch.extend(b.feed(input)?);
+        Ok(batch)
+    }
+
+    /// Releases an opened batch's plaintext into `pending`, in order; a
+    /// failed chunk fails the decoder (earlier chunks' plaintext stays
+    /// pending, nothing after it is released).
+    ///
+    /// # Errors
+    /// [`VaultError::TamperedBody`], [`VaultError::Poisoned`].
+    pub fn release(&mut self, batch: Batch, pending: &mut Vec<u8>) -> Result<(), VaultError> {
+        let r = match &mut self.state {
+            DecState::Body(b) => b.framer.release(batch, pending).map_err(map_stream),
+            _ => Err(VaultError::Poisoned),
+        };
+        self.guard(r)
+    }
+
+    /// Ends the input: returns the final body chunk to open.
+    ///
+    /// # Errors
+    /// [`VaultError::Truncated`], [`VaultError::NotAVaultFile`], [`VaultError::Poisoned`].
+    pub fn finish_body(&mut self) -> Result<Batch, VaultError> {
+        let r = match &mut self.state {
             DecState::Failed => Err(VaultError::Poisoned),
-            _ => self.feed_body(input, pending),
+            DecState::Header(buf) => Err(if buf.len() < 4 && !MAGIC.starts_with(buf) {
+                VaultError::NotAVaultFile
+            } else {
+                VaultError::Truncated
+            }),
+            DecState::Body(b) if b.remaining != 0 || b.body_finished => Err(VaultError::Truncated),
+            DecState::Body(b) => {
+                b.body_finished = true;
+                b.framer.finish().map_err(map_stream)
+            }
+        };
+        self.guard(r)
+    }
+
+    /// Checks the trailer once the final chunk was released. Only `Ok`
+    /// makes the pending plaintext (and metadata) trustworthy.
+    ///
+    /// # Errors
+    /// Any trailer [`VaultError`].
+    pub fn verify(
+        &mut self,
+        lookup: &dyn Fn(&Fingerprint) -> Option<PublicIdentity>,
+    ) -> Result<Verified, VaultError> {
+        let state = core::mem::replace(&mut self.state, DecState::Failed);
+        match state {
+            DecState::Body(b) if b.body_finished => {
+                let digest = b.digest.clone().finalize();
+                b.header.verify_trailer(&digest, &b.trailer, lookup)
+            }
+            DecState::Failed => Err(VaultError::Poisoned),
+            _ => Err(VaultError::Truncated),
         }
     }
 
-    fn feed_body(&mut self, input: &[u8], pending: &mut Vec<u8>) -> Result<(), VaultError> {
-        let DecState::Body {
-            dec,
-            digest,
-            remaining,
-            trailer,
-            ..
-        } = &mut self.state
-        else {
+    fn open_sync(&mut self, mut batch: Batch, pending: &mut Vec<u8>) -> Result<(), VaultError> {
+        if batch.is_empty() {
             return Ok(());
-        };
-        let take = usize::try_from(*remaining)
-            .unwrap_or(usize::MAX)
-            .min(input.len());
-        let (body, rest) = input.split_at(take);
-        digest.update(body);
-        dec.update(body, pending).map_err(map_stream)?;
-        *remaining -= take as u64;
-        if trailer.len() + rest.len() > TRAILER_LEN {
-            return Err(VaultError::TrailingData);
         }
-        trailer.extend_from_slice(rest);
-        Ok(())
+        if let DecState::Body(b) = &mut self.state {
+            if b.cipher.is_none() {
+                let key = b.framer.aead_key().ok_or(VaultError::Poisoned)?;
+                b.cipher = Some(stream::Aes256GcmChunkCipher::from_key(key));
+            }
+            if let Some(c) = &b.cipher {
+                c.open_batch(&mut batch);
+            }
+        }
+        self.release(batch, pending)
+    }
+
+    /// Feeds file bytes with the built-in cipher; appends pending plaintext.
+    ///
+    /// # Errors
+    /// Any [`VaultError`]; afterwards every call returns [`VaultError::Poisoned`].
+    pub fn update(&mut self, input: &[u8], pending: &mut Vec<u8>) -> Result<(), VaultError> {
+        let batch = self.push(input)?;
+        self.open_sync(batch, pending)
     }
 
     /// Ends the file: last plaintext to `pending`, then the signature check.
-    /// Only `Ok` makes the pending plaintext (and metadata) trustworthy.
     ///
     /// # Errors
     /// Any [`VaultError`].
@@ -864,28 +993,27 @@ impl<'k> VaultDecoder<'k> {
         pending: &mut Vec<u8>,
         lookup: &dyn Fn(&Fingerprint) -> Option<PublicIdentity>,
     ) -> Result<Verified, VaultError> {
-        let state = core::mem::replace(&mut self.state, DecState::Failed);
-        match state {
-            DecState::Failed => Err(VaultError::Poisoned),
-            DecState::Header(buf) => Err(if buf.len() < 4 && !MAGIC.starts_with(&buf) {
-                VaultError::NotAVaultFile
-            } else {
-                VaultError::Truncated
-            }),
-            DecState::Body {
-                header,
-                mut dec,
-                digest,
-                remaining,
-                trailer,
-            } => {
-                if remaining != 0 {
-                    return Err(VaultError::Truncated);
-                }
-                dec.finish(pending).map_err(map_stream)?;
-                header.verify_trailer(&digest.finalize(), &trailer, lookup)
-            }
+        let batch = self.finish_body()?;
+        self.open_sync(batch, pending)?;
+        self.verify(lookup)
+    }
+}
+
+impl BodyState {
+    /// Splits `input` into body bytes (framed and hashed) and trailer bytes.
+    fn feed(&mut self, input: &[u8]) -> Result<Batch, VaultError> {
+        let take = usize::try_from(self.remaining)
+            .unwrap_or(usize::MAX)
+            .min(input.len());
+        let (body, rest) = input.split_at(take);
+        self.digest.update(body);
+        let batch = self.framer.push(body).map_err(map_stream)?;
+        self.remaining -= take as u64;
+        if self.trailer.len() + rest.len() > TRAILER_LEN {
+            return Err(VaultError::TrailingData);
         }
+        self.trailer.extend_from_slice(rest);
+        Ok(batch)
     }
 }
 

@@ -9,6 +9,7 @@ use crate::crypto::backup_kem::MlKemPublicKey;
 use crate::crypto::kem::{self, XWingPublicKey, XWingSecretKey};
 use crate::crypto::secret::Secret32;
 use crate::crypto::sign::{self, SigningKey, VerifyingKey};
+use crate::encoding::{crockford_symbols, grouped};
 use crate::format::bytes::Reader;
 
 /// Magic of an encoded [`PublicIdentity`].
@@ -43,25 +44,7 @@ impl Fingerprint {
     /// compares the full 256-bit hash.
     #[must_use]
     pub fn to_human(&self) -> String {
-        const A: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-        let mut syms = Vec::with_capacity(52);
-        let (mut acc, mut bits) = (0u32, 0u32);
-        for &b in &self.0 {
-            acc = (acc << 8) | u32::from(b);
-            bits += 8;
-            while bits >= 5 {
-                bits -= 5;
-                syms.push(A[((acc >> bits) & 31) as usize]);
-            }
-            acc &= (1 << bits) - 1;
-        }
-        if bits > 0 {
-            syms.push(A[((acc << (5 - bits)) & 31) as usize]);
-        }
-        syms.chunks(4)
-            .map(|g| g.iter().map(|&c| char::from(c)).collect::<String>())
-            .collect::<Vec<_>>()
-            .join("-")
+        grouped(&crockford_symbols(&self.0)).to_string()
     }
 }
 

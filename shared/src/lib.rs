@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod crypto;
+pub mod encoding;
 pub mod format;
 pub mod identity;
 pub mod recovery;

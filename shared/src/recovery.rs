@@ -18,7 +18,7 @@ use crate::crypto::backup_kem::{MlKemPublicKey, MlKemSecretKey, SEED_LEN};
 use crate::crypto::kdf::{hkdf_sha256, labels};
 use crate::crypto::secret::{Secret, Secret32};
 
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+use crate::encoding::{CROCKFORD as ALPHABET, crockford_symbols, grouped};
 const DATA_CHARS: usize = 52;
 const CHECK_CHARS: usize = 4;
 /// Characters in a code, without separators.
@@ -90,37 +90,13 @@ impl RecoveryCode {
     /// Text for the Emergency Kit, e.g. `7K3Q-…` (14 groups of 4).
     #[must_use]
     pub fn to_text(&self) -> Zeroizing<String> {
-        let mut chars = Zeroizing::new(Vec::with_capacity(CODE_CHARS));
         // 256 bits → 52 symbols of 5 bits (the last padded with 4 zero bits).
-        let mut acc: u32 = 0;
-        let mut bits = 0u32;
-        for &b in self.0.expose() {
-            acc = (acc << 8) | u32::from(b);
-            bits += 8;
-            while bits >= 5 {
-                bits -= 5;
-                chars.push(ALPHABET[((acc >> bits) & 31) as usize]);
-            }
-            acc &= (1 << bits) - 1;
-        }
-        if bits > 0 {
-            chars.push(ALPHABET[((acc << (5 - bits)) & 31) as usize]);
-        }
+        let mut chars = crockford_symbols(self.0.expose());
         let sum = checksum(self.0.expose());
         for i in (0..CHECK_CHARS).rev() {
             chars.push(ALPHABET[((sum >> (5 * i)) & 31) as usize]);
         }
-        acc.zeroize();
-        let mut out = Zeroizing::new(String::with_capacity(CODE_CHARS + CODE_CHARS / 4));
-        for (i, group) in chars.chunks(4).enumerate() {
-            if i > 0 {
-                out.push('-');
-            }
-            for &c in group {
-                out.push(char::from(c));
-            }
-        }
-        out
+        grouped(&chars)
     }
 
     /// Parses a typed code.

@@ -78,10 +78,10 @@ impl MlKemSecretKey {
     /// # Errors
     /// [`BackupKemError::InvalidCiphertext`] on a wrong length.
     pub fn decapsulate(&self, ciphertext: &[u8]) -> Result<Secret32, BackupKemError> {
-        let ct: &[u8; CIPHERTEXT_LEN] = ciphertext
-            .try_into()
+        let ss = self
+            .dk
+            .decapsulate_slice(ciphertext)
             .map_err(|_| BackupKemError::InvalidCiphertext)?;
-        let ss = self.dk.decapsulate(&(*ct).into());
         Ok(Secret32::from_bytes(ss.into()))
     }
 }

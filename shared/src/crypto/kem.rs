@@ -81,10 +81,10 @@ impl XWingSecretKey {
     /// # Errors
     /// [`KemError::InvalidCiphertext`] on a wrong length.
     pub fn decapsulate(&self, ciphertext: &[u8]) -> Result<Secret32, KemError> {
-        let ct: &[u8; CIPHERTEXT_LEN] = ciphertext
-            .try_into()
+        let ss = self
+            .dk
+            .decapsulate_slice(ciphertext)
             .map_err(|_| KemError::InvalidCiphertext)?;
-        let ss = self.dk.decapsulate(&(*ct).into());
         Ok(Secret32::from_bytes(ss.into()))
     }
 }

@@ -8,7 +8,7 @@
 //! Randomness: every function that needs randomness takes
 //! `&mut impl rand_core::CryptoRng`. The crate never picks a randomness
 //! backend itself, so it builds for `wasm32-unknown-unknown` without
-//! `getrandom/wasm_js`; with the `os-rng` feature it offers [`rng::OsRng`],
+//! `getrandom/wasm_js`; with the `os-rng` feature it offers `rng::OsRng`,
 //! and the app crate enables `getrandom`'s `wasm_js` feature next to it.
 
 pub mod aead;

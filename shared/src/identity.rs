@@ -279,6 +279,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn debug_never_prints_secrets() {
+        let seeds = IdentitySeeds {
+            rotation: 1,
+            sign_seed: Secret32::from_bytes([0xAB; 32]),
+            kem_seed: Secret32::from_bytes([0xCD; 32]),
+        };
+        let backup = crate::recovery::RecoveryCode::from_bytes([1; 32]).backup_public_key();
+        let k = Keyring::new(seeds.clone(), backup).rotated(IdentitySeeds {
+            rotation: 2,
+            ..seeds.clone()
+        });
+        let shown = format!("{k:?} {:?} {seeds:?}", seeds.identity());
+        for needle in ["ab, ab", "cd, cd", "171, 171", "205, 205", "abab", "cdcd"] {
+            assert!(
+                !shown.to_lowercase().contains(needle),
+                "{needle} in {shown}"
+            );
+        }
+        assert!(shown.contains("redacted"));
+    }
+
+    #[test]
     fn public_identity_round_trip_and_errors() {
         let seeds = IdentitySeeds {
             rotation: 7,

@@ -117,6 +117,18 @@ fn backup_truncation_at_every_boundary() {
 fn argon2_policy_applies_at_creation_only() {
     assert!(Argon2Params::new(1024, 1, 1).is_err());
     assert!(Argon2Params::new(64 * 1024, 3, 1).is_ok());
+    // Weak parameters read from a file open it, but cannot seal a new one.
+    let (k, code) = keyring_with_history();
+    let file = backup::seal(&k, b"pw", &params(), &mut rng(1)).unwrap();
+    let reread = backup::inspect(&file).unwrap().params;
+    assert_eq!(backup::open(&file, b"pw", &code), Ok(k.clone()));
+    assert!(matches!(
+        backup::seal(&k, b"pw", &reread, &mut rng(2)),
+        Err(BackupError::Password(
+            shared::crypto::password::PasswordError::BelowPolicy
+        ))
+    ));
+    assert!(token::encode_pin_sealed(&k, b"1", &reread, &mut rng(3)).is_err());
 }
 
 #[test]

@@ -50,12 +50,23 @@ pub enum PasswordError {
 
 /// Argon2id cost parameters, as stored in files (memory in KiB, passes,
 /// lanes). Version is always 0x13.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Argon2Params {
     memory_kib: u32,
     iterations: u32,
     parallelism: u32,
+    /// Made by [`Argon2Params::insecure_for_tests`]: the only way weak
+    /// parameters pass [`Argon2Params::check_for_new_file`].
+    test_only: bool,
 }
+
+/// Equality is about the cost, not about how the value was made.
+impl PartialEq for Argon2Params {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_bytes() == other.to_bytes()
+    }
+}
+impl Eq for Argon2Params {}
 
 impl Argon2Params {
     /// The defaults for new files: 64 MiB, 3 passes, 1 lane — the floor of
@@ -64,6 +75,7 @@ impl Argon2Params {
         memory_kib: MIN_MEMORY_KIB,
         iterations: MIN_ITERATIONS,
         parallelism: 1,
+        test_only: false,
     };
 
     /// Parameters for a *new* file: refuses anything below the policy.
@@ -96,6 +108,7 @@ impl Argon2Params {
                 memory_kib,
                 iterations,
                 parallelism,
+                test_only: false,
             })
         } else {
             Err(PasswordError::OutOfRange {
@@ -112,7 +125,26 @@ impl Argon2Params {
     /// # Errors
     /// [`PasswordError::OutOfRange`].
     pub fn insecure_for_tests(memory_kib: u32, iterations: u32) -> Result<Self, PasswordError> {
-        Self::from_stored(memory_kib, iterations, 1)
+        Self::from_stored(memory_kib, iterations, 1).map(|p| Self {
+            test_only: true,
+            ..p
+        })
+    }
+
+    /// Whether these parameters may protect a *new* file: they meet the
+    /// policy, or were explicitly made weak for tests. Parameters read from
+    /// an old file with a weaker cost fail, so re-sealing upgrades them.
+    ///
+    /// # Errors
+    /// [`PasswordError::BelowPolicy`].
+    pub fn check_for_new_file(&self) -> Result<(), PasswordError> {
+        if self.test_only
+            || (self.memory_kib >= MIN_MEMORY_KIB && self.iterations >= MIN_ITERATIONS)
+        {
+            Ok(())
+        } else {
+            Err(PasswordError::BelowPolicy)
+        }
     }
 
     /// Memory in KiB.
@@ -247,6 +279,13 @@ mod tests {
         assert!(Argon2Params::from_stored(64, 1, 17).is_err());
         let p = Argon2Params::from_stored(1234, 5, 2).unwrap_or(Argon2Params::DEFAULT);
         assert_eq!(Argon2Params::from_bytes(&p.to_bytes()), Ok(p));
+        assert_eq!(p.check_for_new_file(), Err(PasswordError::BelowPolicy));
+        assert_eq!(Argon2Params::DEFAULT.check_for_new_file(), Ok(()));
+        let weak = Argon2Params::insecure_for_tests(64, 1).unwrap_or(Argon2Params::DEFAULT);
+        assert_eq!(weak.check_for_new_file(), Ok(()));
+        let reread = Argon2Params::from_bytes(&weak.to_bytes()).unwrap_or(Argon2Params::DEFAULT);
+        assert_eq!(reread, weak);
+        assert_eq!(reread.check_for_new_file(), Err(PasswordError::BelowPolicy));
     }
 
     #[test]

@@ -98,13 +98,15 @@ fn backup_key(
 /// the keyring carries its encapsulation key.
 ///
 /// # Errors
-/// [`BackupError::Password`].
+/// [`BackupError::Password`], including [`PasswordError::BelowPolicy`] for
+/// parameters below the policy (see [`Argon2Params::check_for_new_file`]).
 pub fn seal<R: CryptoRng + ?Sized>(
     keyring: &Keyring,
     passphrase: &[u8],
     params: &Argon2Params,
     rng: &mut R,
 ) -> Result<Vec<u8>, BackupError> {
+    params.check_for_new_file()?;
     let mut salt = [0u8; SALT_LEN];
     rng.fill_bytes(&mut salt);
     let mut nonce = [0u8; NONCE_LEN];

@@ -159,6 +159,7 @@ pub fn encode_pin_sealed<R: CryptoRng + ?Sized>(
     params: &Argon2Params,
     rng: &mut R,
 ) -> Result<Vec<u8>, TokenError> {
+    params.check_for_new_file()?;
     let mut salt = [0u8; SALT_LEN];
     rng.fill_bytes(&mut salt);
     let mut nonce = [0u8; NONCE_LEN];

@@ -26,6 +26,9 @@ pub enum IdentityError {
     /// Not a public identity (wrong magic or length).
     #[error("this is not a QuantumVault public identity")]
     NotAnIdentity,
+    /// A rotation must have a higher number than the one it replaces.
+    #[error("the new rotation number must be higher than the current one")]
+    RotationNotIncreasing,
     /// Made by a newer version.
     #[error("public identity version {0} is not supported; update QuantumVault")]
     UnsupportedVersion(u8),
@@ -233,21 +236,27 @@ impl Keyring {
         }
     }
 
-    /// The keyring after a rotation to `next` (whose rotation must be higher):
-    /// the current KEM seed moves to `previous`.
-    #[must_use]
-    pub fn rotated(&self, next: IdentitySeeds) -> Self {
+    /// The keyring after a rotation to `next`: the current KEM seed moves to
+    /// `previous` (so files sent to it stay readable).
+    ///
+    /// # Errors
+    /// [`IdentityError::RotationNotIncreasing`] unless `next.rotation` is
+    /// higher than the current one (the token format requires the order).
+    pub fn rotated(&self, next: IdentitySeeds) -> Result<Self, IdentityError> {
+        if next.rotation <= self.current.rotation {
+            return Err(IdentityError::RotationNotIncreasing);
+        }
         let mut previous = self.previous.clone();
         previous.push(PreviousKem {
             rotation: self.current.rotation,
             fingerprint: self.current.identity().public().fingerprint(),
             kem_seed: self.current.kem_seed.clone(),
         });
-        Self {
+        Ok(Self {
             current: next,
             previous,
             backup_key: self.backup_key.clone(),
-        }
+        })
     }
 
     /// Every fingerprint this keyring can decrypt for (current first), with
@@ -286,10 +295,17 @@ mod tests {
             kem_seed: Secret32::from_bytes([0xCD; 32]),
         };
         let backup = crate::recovery::RecoveryCode::from_bytes([1; 32]).backup_public_key();
-        let k = Keyring::new(seeds.clone(), backup).rotated(IdentitySeeds {
-            rotation: 2,
-            ..seeds.clone()
-        });
+        let k0 = Keyring::new(seeds.clone(), backup);
+        assert_eq!(
+            k0.rotated(seeds.clone()).err(),
+            Some(IdentityError::RotationNotIncreasing)
+        );
+        let k = k0
+            .rotated(IdentitySeeds {
+                rotation: 2,
+                ..seeds.clone()
+            })
+            .unwrap_or(k0);
         let shown = format!("{k:?} {:?} {seeds:?}", seeds.identity());
         for needle in ["ab, ab", "cd, cd", "171, 171", "205, 205", "abab", "cdcd"] {
             assert!(

@@ -23,7 +23,9 @@ fn keyring_with_history() -> (Keyring, RecoveryCode) {
     );
     let k2 = k0
         .rotated(IdentitySeeds::generate(1, &mut rng(3)))
-        .rotated(IdentitySeeds::generate(2, &mut rng(4)));
+        .unwrap()
+        .rotated(IdentitySeeds::generate(2, &mut rng(4)))
+        .unwrap();
     assert_eq!(k2.previous.len(), 2);
     (k2, code)
 }

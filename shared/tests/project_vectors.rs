@@ -92,7 +92,9 @@ fn stream_vectors() -> Value {
 
 fn keyring() -> (Keyring, RecoveryCode) {
     let code = RecoveryCode::from_bytes([7; 32]);
-    let k = Keyring::new(seeds(0, 1, 2), code.backup_public_key()).rotated(seeds(1, 3, 4));
+    let k = Keyring::new(seeds(0, 1, 2), code.backup_public_key())
+        .rotated(seeds(1, 3, 4))
+        .unwrap();
     (k, code)
 }
 

@@ -425,7 +425,10 @@ fn files_stay_readable_after_rotation() {
     let w = world();
     let c = content(500, 1);
     let file = w.seal(&c, 30);
-    let rotated = w.bob.rotated(IdentitySeeds::generate(1, &mut rng(9)));
+    let rotated = w
+        .bob
+        .rotated(IdentitySeeds::generate(1, &mut rng(9)))
+        .unwrap();
     assert_eq!(w.open(&rotated, &file).as_deref(), Ok(c.as_slice()));
 }
 

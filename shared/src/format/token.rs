@@ -70,9 +70,11 @@ pub fn encode_keyring(k: &Keyring) -> Zeroizing<Vec<u8>> {
     out.extend_from_slice(k.current.sign_seed.expose());
     out.extend_from_slice(k.current.kem_seed.expose());
     out.extend_from_slice(k.backup_key.as_bytes());
-    let n = u16::try_from(k.previous.len().min(MAX_PREVIOUS)).unwrap_or(0);
+    // Beyond MAX_PREVIOUS (4096 rotations) the oldest KEM seeds are dropped.
+    let keep = k.previous.len().min(MAX_PREVIOUS);
+    let n = u16::try_from(keep).unwrap_or(0);
     out.extend_from_slice(&n.to_be_bytes());
-    for p in k.previous.iter().take(usize::from(n)) {
+    for p in k.previous.iter().skip(k.previous.len() - keep) {
         out.extend_from_slice(&p.rotation.to_be_bytes());
         out.extend_from_slice(&p.fingerprint.0);
         out.extend_from_slice(p.kem_seed.expose());

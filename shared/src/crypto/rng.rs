@@ -13,3 +13,17 @@ pub type OsRng = rand_core::UnwrapErr<getrandom::SysRng>;
 pub fn os_rng() -> OsRng {
     rand_core::UnwrapErr(getrandom::SysRng)
 }
+
+#[cfg(test)]
+mod tests {
+    use rand_core::Rng;
+
+    #[test]
+    fn os_rng_gives_distinct_output() {
+        let mut r = super::os_rng();
+        let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
+        r.fill_bytes(&mut a);
+        r.fill_bytes(&mut b);
+        assert_ne!(a, b);
+    }
+}

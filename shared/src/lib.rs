@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod bb84;
 
 /// The product version, as shown in the app and reported by the server.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

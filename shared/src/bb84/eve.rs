@@ -55,11 +55,9 @@ pub(crate) struct PnsPlan {
     mu: f64,
     vacuum: Bernoulli,
     single_given_nonvacuum: Bernoulli,
-    /// Probability a single-photon pulse is let through to Bob (else blocked).
-    pub single_pass: f64,
     single_click: Bernoulli,
     /// Probability a multi-photon pulse is forwarded (normally 1).
-    pub multi_forward: f64,
+    multi_forward: f64,
     eta_bob: f64,
 }
 
@@ -96,7 +94,6 @@ impl PnsPlan {
             } else {
                 1.0
             }),
-            single_pass,
             single_click: Bernoulli::new(single_pass * eta_bob),
             multi_forward,
             eta_bob,

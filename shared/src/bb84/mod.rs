@@ -10,13 +10,26 @@ pub mod cascade;
 pub mod channel;
 pub(crate) mod detector;
 pub mod error;
+pub mod estimate;
 pub(crate) mod eve;
+pub mod finite_key;
+pub mod models;
 pub mod params;
+pub mod privacy;
+pub mod progress;
+pub(crate) mod quantum;
 pub mod rng;
+pub mod run;
 pub mod source;
+pub mod timeline;
+pub mod verify;
 
 pub use bits::BitVec;
 pub use error::{Bb84Error, Result};
 pub use params::{
     Attack, CascadeParams, ChannelParams, DetectorParams, PostParams, RunParams, Source,
 };
+pub use progress::{Progress, ProgressFn, Stage};
+pub use quantum::QuantumCounts;
+pub use run::{RunOutput, RunReport, RunStats, run, run_with_progress};
+pub use timeline::{AbortReason, Basis, EveRow, Event, Fate, PhotonRow};

@@ -17,7 +17,7 @@ pub mod models;
 pub mod params;
 pub mod privacy;
 pub mod progress;
-pub(crate) mod quantum;
+pub mod quantum;
 pub mod rng;
 pub mod run;
 pub mod source;

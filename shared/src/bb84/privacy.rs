@@ -11,8 +11,10 @@
 //! integer range, and rounding errors stay well below 0.5.
 
 use rand_core::Rng;
-use realfft::RealFftPlanner;
+use std::sync::Arc;
+
 use realfft::num_complex::Complex;
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
 use super::bits::BitVec;
 use super::error::{Bb84Error, Result};
@@ -28,8 +30,7 @@ pub fn toeplitz_seed(n: usize, out_len: usize, rng: &mut SimRng) -> BitVec {
     BitVec::from_words(words, len)
 }
 
-fn check(input: &BitVec, seed: &BitVec, out_len: usize) -> Result<()> {
-    let n = input.len();
+fn check(n: usize, seed: &BitVec, out_len: usize) -> Result<()> {
     if n > MAX_INPUT_BITS {
         return Err(Bb84Error::InvalidParameter {
             name: "input_bits",
@@ -56,60 +57,103 @@ fn check(input: &BitVec, seed: &BitVec, out_len: usize) -> Result<()> {
 
 /// y = T(seed)·x, `out_len` bits, via FFT.
 pub fn toeplitz_hash(input: &BitVec, seed: &BitVec, out_len: usize) -> Result<BitVec> {
-    check(input, seed, out_len)?;
-    let n = input.len();
-    if out_len == 0 || n == 0 {
-        return Ok(BitVec::new());
+    check(input.len(), seed, out_len)?;
+    ToeplitzHasher::new(seed, input.len(), out_len)?.hash(input)
+}
+
+/// A Toeplitz hash with its seed's spectrum and FFT plans prepared, so that
+/// hashing Alice's and Bob's keys (or many blocks) costs two FFTs each.
+pub struct ToeplitzHasher {
+    n: usize,
+    out_len: usize,
+    size: usize,
+    fwd: Arc<dyn RealToComplex<f64>>,
+    inv: Arc<dyn ComplexToReal<f64>>,
+    seed_spectrum: Vec<Complex<f64>>,
+}
+
+impl core::fmt::Debug for ToeplitzHasher {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ToeplitzHasher")
+            .field("n", &self.n)
+            .field("out_len", &self.out_len)
+            .field("fft_size", &self.size)
+            .finish()
     }
-    let size = (n + out_len - 1).next_power_of_two().max(2);
-    let mut planner = RealFftPlanner::<f64>::new();
-    let fwd = planner.plan_fft_forward(size);
-    let inv = planner.plan_fft_inverse(size);
-    let mut xs = bits_to_f64(input, size);
-    let mut ss = bits_to_f64(seed, size);
-    let mut fx = fwd.make_output_vec();
-    let mut fs = fwd.make_output_vec();
-    let mut scratch = fwd.make_scratch_vec();
-    let fft_err =
-        |_| Bb84Error::Incompatible("internal FFT size mismatch in privacy amplification");
-    fwd.process_with_scratch(&mut xs, &mut fx, &mut scratch)
-        .map_err(fft_err)?;
-    fwd.process_with_scratch(&mut ss, &mut fs, &mut scratch)
-        .map_err(fft_err)?;
-    for (a, b) in fx.iter_mut().zip(&fs) {
-        *a *= *b;
+}
+
+fn fft_err<E>(_: E) -> Bb84Error {
+    Bb84Error::Incompatible("internal FFT size mismatch in privacy amplification")
+}
+
+impl ToeplitzHasher {
+    /// Prepares T(seed) for `n`-bit inputs and `out_len`-bit outputs.
+    pub fn new(seed: &BitVec, n: usize, out_len: usize) -> Result<Self> {
+        check(n, seed, out_len)?;
+        let size = (n + out_len).saturating_sub(1).next_power_of_two().max(2);
+        let mut planner = RealFftPlanner::<f64>::new();
+        let fwd = planner.plan_fft_forward(size);
+        let inv = planner.plan_fft_inverse(size);
+        let mut ss = bits_to_f64(seed, size);
+        let mut seed_spectrum = fwd.make_output_vec();
+        fwd.process(&mut ss, &mut seed_spectrum).map_err(fft_err)?;
+        Ok(Self {
+            n,
+            out_len,
+            size,
+            fwd,
+            inv,
+            seed_spectrum,
+        })
     }
-    // The inverse needs purely real DC and Nyquist bins; they are, up to round-off.
-    if let Some(first) = fx.first_mut() {
-        *first = Complex::new(first.re, 0.0);
-    }
-    if let Some(last) = fx.last_mut() {
-        *last = Complex::new(last.re, 0.0);
-    }
-    let mut conv = inv.make_output_vec();
-    let mut iscratch = inv.make_scratch_vec();
-    inv.process_with_scratch(&mut fx, &mut conv, &mut iscratch)
-        .map_err(fft_err)?;
-    let scale = 1.0 / size as f64;
-    let mut out = BitVec::with_capacity(out_len);
-    let mut i = 0;
-    while i < out_len {
-        let take = (out_len - i).min(64);
-        let mut w = 0u64;
-        for k in 0..take {
-            let v = (conv[n - 1 + i + k] * scale).round() as i64;
-            w |= ((v & 1) as u64) << k;
+
+    /// Hashes one `n`-bit input.
+    pub fn hash(&self, input: &BitVec) -> Result<BitVec> {
+        if input.len() != self.n {
+            return Err(Bb84Error::LengthMismatch {
+                alice: self.n,
+                bob: input.len(),
+            });
         }
-        out.push_word(w, take);
-        i += take;
+        let (n, out_len) = (self.n, self.out_len);
+        if out_len == 0 || n == 0 {
+            return Ok(BitVec::new());
+        }
+        let mut xs = bits_to_f64(input, self.size);
+        let mut fx = self.fwd.make_output_vec();
+        self.fwd.process(&mut xs, &mut fx).map_err(fft_err)?;
+        for (a, b) in fx.iter_mut().zip(&self.seed_spectrum) {
+            *a *= *b;
+        }
+        // The inverse needs purely real DC and Nyquist bins; they are, up to round-off.
+        if let Some(first) = fx.first_mut() {
+            *first = Complex::new(first.re, 0.0);
+        }
+        if let Some(last) = fx.last_mut() {
+            *last = Complex::new(last.re, 0.0);
+        }
+        // Reuse the input buffer for the inverse's output.
+        self.inv.process(&mut fx, &mut xs).map_err(fft_err)?;
+        let scale = 1.0 / self.size as f64;
+        let mut out = BitVec::with_capacity(out_len);
+        let mut i = 0;
+        while i < out_len {
+            let take = (out_len - i).min(64);
+            let mut w = 0u64;
+            for (k, v) in xs[n - 1 + i..n - 1 + i + take].iter().enumerate() {
+                w |= (((v * scale).round() as i64 & 1) as u64) << k;
+            }
+            out.push_word(w, take);
+            i += take;
+        }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// The same product computed directly, bit by bit: O(ℓ·n/64). A reference
 /// for tests and small inputs.
 pub fn toeplitz_hash_direct(input: &BitVec, seed: &BitVec, out_len: usize) -> Result<BitVec> {
-    check(input, seed, out_len)?;
+    check(input.len(), seed, out_len)?;
     let n = input.len();
     // x reversed, so y_i = parity(seed[i .. i+n] & rev(x)).
     let mut rev = BitVec::with_capacity(n);

@@ -39,14 +39,25 @@ pub struct QuantumCounts {
 
 /// Sifted keys and counters.
 #[derive(Debug, Clone)]
-pub(crate) struct QuantumOut {
+pub struct QuantumOut {
+    /// Alice's sifted key.
     pub alice: BitVec,
+    /// Bob's sifted key.
     pub bob: BitVec,
+    /// Counters.
     pub counts: QuantumCounts,
     /// Per-photon table (small runs), fates of sifted rows still `Key`.
     pub rows: Option<Vec<PhotonRow>>,
     /// Row index of each sifted bit (when `rows` is recorded).
     pub sifted_rows: Vec<u32>,
+}
+
+/// Runs only the quantum phase and sifting (validated parameters, the run's
+/// random stream): what the photon-rate benchmark measures.
+pub fn quantum_phase(p: &RunParams, progress: &mut ProgressFn<'_>) -> Result<QuantumOut> {
+    p.validate()?;
+    let mut rng = super::rng::sim_rng(p.seed, super::run::QUANTUM_STREAM);
+    simulate(p, &mut rng, progress)
 }
 
 /// Packs the bits of `value` selected by `mask` into the low bits of a word.

@@ -14,7 +14,7 @@ use super::error::Result;
 use super::estimate::{bound_qber, sample};
 use super::finite_key::{KeyLengthBound, KeyLengthInputs, secure_key_length};
 use super::params::{Attack, RunParams, Source};
-use super::privacy::{toeplitz_hash, toeplitz_seed};
+use super::privacy::{ToeplitzHasher, toeplitz_seed};
 use super::progress::{ProgressFn, Stage, report};
 use super::quantum::{QuantumCounts, simulate};
 use super::rng::sim_rng;
@@ -22,9 +22,12 @@ use super::source::multi_photon_probability;
 use super::timeline::{AbortReason, Event, Fate, PhotonRow};
 use super::verify::{eps_ec, frame_tag};
 
+/// Stream of the quantum phase (shared with [`super::quantum::quantum_phase`]).
+pub(crate) const QUANTUM_STREAM: u64 = 1;
+
 /// Independent random streams drawn from the run's seed.
 mod stream {
-    pub const QUANTUM: u64 = 1;
+    pub const QUANTUM: u64 = super::QUANTUM_STREAM;
     pub const SAMPLE: u64 = 2;
     pub const CASCADE: u64 = 3;
     pub const VERIFY: u64 = 4;
@@ -349,8 +352,9 @@ pub fn run_with_progress(params: &RunParams, progress: &mut ProgressFn<'_>) -> R
     let ell = bound.length as usize;
     let mut prng = sim_rng(p.seed, stream::PRIVACY);
     let seed = toeplitz_seed(alice_ok.len(), ell, &mut prng);
-    let ka = toeplitz_hash(&alice_ok, &seed, ell)?;
-    let kb = toeplitz_hash(&bob_ok, &seed, ell)?;
+    let hasher = ToeplitzHasher::new(&seed, alice_ok.len(), ell)?;
+    let ka = hasher.hash(&alice_ok)?;
+    let kb = hasher.hash(&bob_ok)?;
     report(progress, Stage::Amplification, 1, 1)?;
     timeline.push(Event::Amplified {
         input_bits: alice_ok.len() as u64,

@@ -387,3 +387,77 @@ fn photon_number_splitting_is_silent_but_costs_the_key() {
     assert_eq!(attacked.final_key_bits, 0);
     assert_eq!(honest.final_key_bits, 0);
 }
+
+mod lab_series {
+    use super::*;
+    use shared::bb84::lab::{
+        cascade_efficiency_vs_qber, key_fraction_vs_qber, qber_vs_eavesdropping,
+        simulated_decoy_rates,
+    };
+
+    fn go(_: shared::bb84::Progress) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+
+    #[test]
+    fn qber_series_follows_the_quarter_line() {
+        let base = ideal(200_000, 70);
+        let pts = qber_vs_eavesdropping(&base, &[0.0, 0.25, 0.5, 1.0], &mut go).expect("valid");
+        for p in &pts {
+            // ~100 000 sifted bits per point: σ ≤ 0.14%; tolerance 0.6%.
+            assert!((p.simulated - p.line).abs() < 0.006, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn key_fraction_stays_under_theory_and_falls_with_qber() {
+        let base = RunParams {
+            photons: 300_000,
+            seed: 80,
+            ..RunParams::default()
+        };
+        let pts = key_fraction_vs_qber(&base, &[0.0, 0.02, 0.05, 0.12], &mut go).expect("valid");
+        for w in pts.windows(2) {
+            assert!(w[1].simulated <= w[0].simulated, "{pts:?}");
+        }
+        for p in &pts {
+            assert!(p.simulated <= p.theory_ideal + 1e-9, "{p:?}");
+        }
+        assert!(pts[3].aborted, "12% noise is above the 11% threshold");
+    }
+
+    #[test]
+    fn simulated_decoy_points_match_the_model() {
+        let sys = DecoySystem::gys();
+        let pts = simulated_decoy_rates(&sys, 0.48, 0.05, 20_000_000, &[10.0, 50.0], 90, &mut go)
+            .expect("valid");
+        for p in &pts {
+            let model = sys.rate_vacuum_weak(0.48, 0.05, p.distance_km);
+            // Gains from 2·10⁷ pulses per intensity; the decoy bound amplifies their
+            // noise (at 50 km the ν gain rests on ~4 000 clicks), so 15%.
+            assert!(
+                (p.rate - model).abs() <= 0.15 * model,
+                "{} km: simulated {} vs model {model}",
+                p.distance_km,
+                p.rate
+            );
+        }
+    }
+
+    #[test]
+    fn efficiency_series_is_reported_per_qber() {
+        let pts =
+            cascade_efficiency_vs_qber(&[0.01, 0.05], 10_000, 50, 14, 3, &mut go).expect("valid");
+        for p in &pts {
+            assert!(p.efficiency > 1.0 && p.efficiency < 1.2, "{p:?}");
+            assert_eq!(p.frame_error_rate, 0.0);
+        }
+    }
+
+    #[test]
+    fn series_can_be_cancelled() {
+        let base = ideal(100_000, 1);
+        let r = qber_vs_eavesdropping(&base, &[0.1, 0.2], &mut |_| ControlFlow::Break(()));
+        assert_eq!(r.err(), Some(Bb84Error::Cancelled));
+    }
+}

@@ -13,6 +13,7 @@ pub mod error;
 pub mod estimate;
 pub(crate) mod eve;
 pub mod finite_key;
+pub mod lab;
 pub mod models;
 pub mod params;
 pub mod privacy;

@@ -98,25 +98,65 @@ impl DecoySystem {
     }
 
     /// Key rate per pulse with one vacuum and one weak decoy of intensity
-    /// `nu` (Ma, Qi, Zhao, Lo, PRA 72, 012326 (2005)): lower bound on Y₁ and
-    /// upper bound on e₁ from the observed gains.
+    /// `nu`, from this system's expected gains (see [`vacuum_weak_rate`]).
     pub fn rate_vacuum_weak(&self, mu: f64, nu: f64, km: f64) -> f64 {
-        if !(nu > 0.0 && nu < mu) {
-            return 0.0;
-        }
-        let (qm, em) = self.gain_error(mu, km);
-        let (qn, en) = self.gain_error(nu, km);
-        let y1 = mu / (mu * nu - nu * nu)
-            * (qn * nu.exp()
-                - qm * mu.exp() * nu * nu / (mu * mu)
-                - (mu * mu - nu * nu) / (mu * mu) * self.y0);
-        if y1 <= 0.0 {
-            return 0.0;
-        }
-        let e1 = ((en * qn * nu.exp() - 0.5 * self.y0) / (y1 * nu)).clamp(0.0, 0.5);
-        let q1 = y1 * mu * (-mu).exp();
-        (self.q * (-qm * self.f * binary_entropy(em) + q1 * (1.0 - binary_entropy(e1)))).max(0.0)
+        let (gain_mu, error_mu) = self.gain_error(mu, km);
+        let (gain_nu, error_nu) = self.gain_error(nu, km);
+        vacuum_weak_rate(
+            &DecoyObservation {
+                mu,
+                nu,
+                gain_mu,
+                error_mu,
+                gain_nu,
+                error_nu,
+                y0: self.y0,
+            },
+            self.f,
+            self.q,
+        )
     }
+}
+
+/// What Alice and Bob observe in a vacuum + weak decoy experiment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DecoyObservation {
+    /// Signal intensity μ.
+    pub mu: f64,
+    /// Weak decoy intensity ν (< μ).
+    pub nu: f64,
+    /// Gain Q_μ: clicks per signal pulse.
+    pub gain_mu: f64,
+    /// QBER of signal pulses E_μ.
+    pub error_mu: f64,
+    /// Gain Q_ν.
+    pub gain_nu: f64,
+    /// QBER of decoy pulses E_ν.
+    pub error_nu: f64,
+    /// Vacuum yield Y0 (clicks per empty pulse).
+    pub y0: f64,
+}
+
+/// Key rate per pulse from vacuum + weak decoy observations (Ma, Qi, Zhao,
+/// Lo, PRA 72, 012326 (2005)):
+/// Y₁ ≥ μ/(μν − ν²)·(Q_ν e^ν − Q_μ e^μ ν²/μ² − (μ² − ν²)/μ²·Y0),
+/// e₁ ≤ (E_ν Q_ν e^ν − Y0/2)/(Y₁ ν), Q₁ = Y₁ μ e^(−μ),
+/// R = q{−Q_μ f h(E_μ) + Q₁[1 − h(e₁)]}, clamped at 0.
+pub fn vacuum_weak_rate(o: &DecoyObservation, f: f64, q: f64) -> f64 {
+    let (mu, nu) = (o.mu, o.nu);
+    if !(nu > 0.0 && nu < mu) {
+        return 0.0;
+    }
+    let y1 = mu / (mu * nu - nu * nu)
+        * (o.gain_nu * nu.exp()
+            - o.gain_mu * mu.exp() * nu * nu / (mu * mu)
+            - (mu * mu - nu * nu) / (mu * mu) * o.y0);
+    if !(y1 > 0.0) {
+        return 0.0;
+    }
+    let e1 = ((o.error_nu * o.gain_nu * nu.exp() - 0.5 * o.y0) / (y1 * nu)).clamp(0.0, 0.5);
+    let q1 = y1 * mu * (-mu).exp();
+    (q * (-o.gain_mu * f * binary_entropy(o.error_mu) + q1 * (1.0 - binary_entropy(e1)))).max(0.0)
 }
 
 /// One point of the key-rate-vs-distance curve.

@@ -8,24 +8,11 @@ use core::ops::ControlFlow;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rand_core::Rng;
-use shared::bb84::cascade::{CascadePlan, binary_entropy};
+use shared::bb84::cascade::{CascadePlan, binary_entropy, bsc_frame};
 use shared::bb84::privacy::{ToeplitzHasher, toeplitz_hash, toeplitz_seed};
 use shared::bb84::quantum::quantum_phase;
-use shared::bb84::rng::{Bernoulli, SimRng, sim_rng};
-use shared::bb84::{Attack, BitVec, RunParams, run};
-
-fn frame(q: f64, rng: &mut SimRng) -> (BitVec, BitVec) {
-    let flips = Bernoulli::new(q);
-    let mut a = BitVec::with_capacity(10_048);
-    let mut b = BitVec::with_capacity(10_048);
-    for _ in 0..157 {
-        let w = rng.next_u64();
-        a.push_word(w, 64);
-        b.push_word(w ^ flips.mask(rng), 64);
-    }
-    (a.slice(0, 10_000), b.slice(0, 10_000))
-}
+use shared::bb84::rng::sim_rng;
+use shared::bb84::{Attack, RunParams, run};
 
 fn photons(c: &mut Criterion) {
     // Quantum phase + sifting only, 10⁷ pulses: at 50 km (few clicks) and at
@@ -75,7 +62,7 @@ fn cascade(c: &mut Criterion) {
             Ok(p) => p,
             Err(e) => panic!("plan: {e}"),
         };
-        let frames: Vec<_> = (0..200).map(|_| frame(q, &mut rng)).collect();
+        let frames: Vec<_> = (0..200).map(|_| bsc_frame(10_000, q, &mut rng)).collect();
         let (mut leaked, mut ideal, mut failed) = (0u64, 0.0, 0);
         for (a, b) in &frames {
             if let Ok(out) = plan.reconcile(a, b) {

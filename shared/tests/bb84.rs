@@ -6,11 +6,11 @@
 
 use core::ops::ControlFlow;
 
-use shared::bb84::cascade::{CascadePlan, binary_entropy};
+use shared::bb84::cascade::{CascadePlan, binary_entropy, bsc_frame};
 use shared::bb84::models::{DecoySystem, cutoff_km, secret_fraction};
-use shared::bb84::rng::{Bernoulli, sim_rng};
+use shared::bb84::rng::sim_rng;
 use shared::bb84::{
-    AbortReason, Attack, Bb84Error, BitVec, Fate, RunParams, Source, Stage, run, run_with_progress,
+    AbortReason, Attack, Bb84Error, Fate, RunParams, Source, Stage, run, run_with_progress,
 };
 
 /// A lossless, noiseless, dark-count-free setup: only Eve can cause errors.
@@ -143,18 +143,10 @@ fn cascade_frame_error_rate_is_below_one_in_a_thousand() {
     for q in [0.01, 0.02, 0.05, 0.08] {
         let mut rng = sim_rng(1234, (q * 1000.0) as u64);
         let plan = CascadePlan::new(10_000, q, 14, &mut rng).expect("valid plan");
-        let flips = Bernoulli::new(q);
         let mut failures = 0;
         let (mut leaked, mut ideal) = (0u64, 0.0);
         for _ in 0..2000 {
-            let mut a = BitVec::with_capacity(10_048);
-            let mut b = BitVec::with_capacity(10_048);
-            for _ in 0..157 {
-                let w = rand_core::Rng::next_u64(&mut rng);
-                a.push_word(w, 64);
-                b.push_word(w ^ flips.mask(&mut rng), 64);
-            }
-            let (a, b) = (a.slice(0, 10_000), b.slice(0, 10_000));
+            let (a, b) = bsc_frame(10_000, q, &mut rng);
             let errors = a.hamming_distance(&b);
             let out = plan.reconcile(&a, &b).expect("same lengths");
             leaked += out.leaked;

@@ -100,10 +100,8 @@ impl BitVec {
         if bit == 0 {
             self.words.push(0);
         }
-        if value {
-            if let Some(w) = self.words.last_mut() {
-                *w |= 1u64 << bit;
-            }
+        if value && let Some(w) = self.words.last_mut() {
+            *w |= 1u64 << bit;
         }
         self.len += 1;
     }
@@ -201,12 +199,33 @@ impl BitVec {
 
     fn clear_tail(&mut self) {
         let rest = self.len & 63;
-        if rest > 0 {
-            if let Some(w) = self.words.last_mut() {
-                *w &= (1u64 << rest) - 1;
-            }
+        if rest > 0
+            && let Some(w) = self.words.last_mut()
+        {
+            *w &= (1u64 << rest) - 1;
         }
     }
+}
+
+/// A mask of the low `n` bits (`n` ≥ 64 gives all ones).
+#[inline]
+pub fn low_mask(n: usize) -> u64 {
+    if n >= 64 { u64::MAX } else { (1u64 << n) - 1 }
+}
+
+/// Packs the bits of `value` selected by `mask` into the low bits of a word
+/// (a portable `pext`), returning the word and how many bits it holds.
+#[inline]
+pub fn compress(value: u64, mask: u64) -> (u64, usize) {
+    let mut out = 0u64;
+    let mut m = mask;
+    let mut k = 0;
+    while m != 0 {
+        out |= ((value >> m.trailing_zeros()) & 1) << k;
+        k += 1;
+        m &= m - 1;
+    }
+    (out, k)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::bits::BitVec;
 use super::error::{Bb84Error, Result};
-use super::rng::SimRng;
+use super::rng::{Bernoulli, SimRng};
 use rand_core::Rng;
 
 /// Smallest QBER used to size blocks, so an error-free estimate still gives a
@@ -348,6 +348,24 @@ fn odd(state: u8) -> bool {
     state & KNOWN != 0 && ((state & ALICE != 0) != (state & BOB != 0))
 }
 
+/// A random `n`-bit frame for Alice and Bob's copy through a binary
+/// symmetric channel flipping each bit with probability `qber`: the standard
+/// test input for reconciliation (tests, benches, the Lab's efficiency plot).
+pub fn bsc_frame(n: usize, qber: f64, rng: &mut SimRng) -> (BitVec, BitVec) {
+    let flips = Bernoulli::new(qber);
+    let mut a = BitVec::with_capacity(n);
+    let mut b = BitVec::with_capacity(n);
+    let mut left = n;
+    while left > 0 {
+        let take = left.min(64);
+        let w = rng.next_u64();
+        a.push_word(w, take);
+        b.push_word(w ^ flips.mask(rng), take);
+        left -= take;
+    }
+    (a, b)
+}
+
 /// Binary entropy h(p) in bits.
 pub fn binary_entropy(p: f64) -> f64 {
     if p <= 0.0 || p >= 1.0 {
@@ -366,23 +384,7 @@ pub fn efficiency(leaked: u64, n: usize, qber: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bb84::rng::{Bernoulli, sim_rng};
-
-    fn frame(n: usize, q: f64, rng: &mut SimRng) -> (BitVec, BitVec) {
-        let flips = Bernoulli::new(q);
-        let mut a = BitVec::with_capacity(n);
-        let mut b = BitVec::with_capacity(n);
-        let mut left = n;
-        while left > 0 {
-            let take = left.min(64);
-            let w = rng.next_u64();
-            let e = flips.mask(rng);
-            a.push_word(w, take);
-            b.push_word(w ^ e, take);
-            left -= take;
-        }
-        (a, b)
-    }
+    use crate::bb84::rng::sim_rng;
 
     #[test]
     fn option8_block_sizes() {
@@ -393,7 +395,7 @@ mod tests {
     #[test]
     fn corrects_a_frame_and_counts_leakage() {
         let mut rng = sim_rng(7, 1);
-        let (a, b) = frame(10_000, 0.03, &mut rng);
+        let (a, b) = bsc_frame(10_000, 0.03, &mut rng);
         let out = reconcile(&a, &b, 0.03, 14, &mut rng).expect("valid frame");
         assert_eq!(out.corrected, a);
         let total: u64 = out.passes.iter().map(|p| p.parities).sum();

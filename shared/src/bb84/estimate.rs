@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::bits::BitVec;
+use super::bits::{BitVec, compress, low_mask};
 use super::rng::{Bernoulli, SimRng};
 
 /// The disclosed sample and the remaining key.
@@ -43,11 +43,7 @@ pub fn sample(alice: &BitVec, bob: &BitVec, fraction: f64, rng: &mut SimRng) -> 
     let mut i = 0;
     while i < n {
         let take = (n - i).min(64);
-        let valid = if take == 64 {
-            u64::MAX
-        } else {
-            (1u64 << take) - 1
-        };
+        let valid = low_mask(take);
         let m = pick.mask(rng) & valid;
         let wa = alice.word_at(i) & valid;
         let wb = bob.word_at(i) & valid;
@@ -55,17 +51,8 @@ pub fn sample(alice: &BitVec, bob: &BitVec, fraction: f64, rng: &mut SimRng) -> 
         errors += u64::from(((wa ^ wb) & m).count_ones());
         disclosed.push_word(m, take);
         let keep = !m & valid;
-        let mut out_a = 0u64;
-        let mut out_b = 0u64;
-        let mut k = 0;
-        let mut r = keep;
-        while r != 0 {
-            let lane = r.trailing_zeros();
-            out_a |= ((wa >> lane) & 1) << k;
-            out_b |= ((wb >> lane) & 1) << k;
-            k += 1;
-            r &= r - 1;
-        }
+        let (out_a, k) = compress(wa, keep);
+        let (out_b, _) = compress(wb, keep);
         ka.push_word(out_a, k);
         kb.push_word(out_b, k);
         i += take;

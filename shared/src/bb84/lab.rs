@@ -7,16 +7,14 @@ use core::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
-use super::bits::BitVec;
-use super::cascade::{CascadePlan, binary_entropy};
+use super::cascade::{CascadePlan, binary_entropy, bsc_frame};
 use super::error::{Result, check_probability, check_range};
 use super::models::{DecoyObservation, DecoySystem, secret_fraction, vacuum_weak_rate};
 use super::params::{Attack, RunParams, Source};
 use super::progress::{Progress, ProgressFn, Stage, report};
 use super::quantum::quantum_phase;
-use super::rng::{Bernoulli, sim_rng};
+use super::rng::sim_rng;
 use super::run::run_with_progress;
-use rand_core::Rng;
 
 /// Runs point `i` of `total` with a callback that reports the series'
 /// progress (`i` points done) to the caller whenever the inner run checks
@@ -280,19 +278,9 @@ pub fn cascade_efficiency_vs_qber(
         check_range("qber", q, 0.0, 0.5, "between 0 and 0.5")?;
         let mut rng = sim_rng(seed, i as u64);
         let plan = CascadePlan::new(frame_bits, q, passes, &mut rng)?;
-        let flips = Bernoulli::new(q);
         let (mut leaked, mut ideal, mut failed) = (0u64, 0.0, 0u32);
         for _ in 0..frames {
-            let mut a = BitVec::with_capacity(frame_bits + 64);
-            let mut b = BitVec::with_capacity(frame_bits + 64);
-            let mut left = frame_bits;
-            while left > 0 {
-                let take = left.min(64);
-                let w = rng.next_u64();
-                a.push_word(w, take);
-                b.push_word(w ^ flips.mask(&mut rng), take);
-                left -= take;
-            }
+            let (a, b) = bsc_frame(frame_bits, q, &mut rng);
             let r = plan.reconcile(&a, &b)?;
             leaked += r.leaked;
             ideal += frame_bits as f64

@@ -151,7 +151,7 @@ pub fn vacuum_weak_rate(o: &DecoyObservation, f: f64, q: f64) -> f64 {
         * (o.gain_nu * nu.exp()
             - o.gain_mu * mu.exp() * nu * nu / (mu * mu)
             - (mu * mu - nu * nu) / (mu * mu) * o.y0);
-    if !(y1 > 0.0) {
+    if y1.is_nan() || y1 <= 0.0 {
         return 0.0;
     }
     let e1 = ((o.error_nu * o.gain_nu * nu.exp() - 0.5 * o.y0) / (y1 * nu)).clamp(0.0, 0.5);

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
-use super::bits::BitVec;
+use super::bits::{BitVec, low_mask};
 use super::error::{Bb84Error, Result};
 use super::rng::SimRng;
 
@@ -166,12 +166,7 @@ pub fn toeplitz_hash_direct(input: &BitVec, seed: &BitVec, out_len: usize) -> Re
         let mut j = 0;
         while j < n {
             let take = (n - j).min(64);
-            let m = if take == 64 {
-                u64::MAX
-            } else {
-                (1u64 << take) - 1
-            };
-            acc ^= seed.word_at(i + j) & rev.word_at(j) & m;
+            acc ^= seed.word_at(i + j) & rev.word_at(j) & low_mask(take);
             j += take;
         }
         out.push(acc.count_ones() & 1 == 1);

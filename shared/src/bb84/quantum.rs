@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::bits::BitVec;
+use super::bits::{BitVec, compress, low_mask};
 use super::channel::signal_click_probability;
 use super::detector::measure;
 use super::error::Result;
@@ -60,21 +60,6 @@ pub fn quantum_phase(p: &RunParams, progress: &mut ProgressFn<'_>) -> Result<Qua
     simulate(p, &mut rng, progress)
 }
 
-/// Packs the bits of `value` selected by `mask` into the low bits of a word.
-#[inline]
-fn compress(value: u64, mask: u64) -> (u64, usize) {
-    let mut out = 0u64;
-    let mut m = mask;
-    let mut k = 0;
-    while m != 0 {
-        let lane = m.trailing_zeros();
-        out |= ((value >> lane) & 1) << k;
-        k += 1;
-        m &= m - 1;
-    }
-    (out, k)
-}
-
 /// Runs the quantum phase and sifting for `p.photons` pulses.
 pub(crate) fn simulate(
     p: &RunParams,
@@ -109,11 +94,7 @@ pub(crate) fn simulate(
         let chunk_end = (done + PULSES_PER_REPORT).min(p.photons);
         while done < chunk_end {
             let lanes = (chunk_end - done).min(64);
-            let valid = if lanes == 64 {
-                u64::MAX
-            } else {
-                (1u64 << lanes) - 1
-            };
+            let valid = low_mask(lanes as usize);
             let a = prepare(rng);
             let (in_basis, in_bit, touched, eve_basis, eve_bit, signal_mask, eve_copy) =
                 if let Some(plan) = &pns {

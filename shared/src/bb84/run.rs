@@ -197,10 +197,10 @@ pub fn run_with_progress(params: &RunParams, progress: &mut ProgressFn<'_>) -> R
     let s = sample(&q.alice, &q.bob, p.post.sample_fraction, &mut srng);
     if let Some(rows) = rows.as_mut() {
         for (i, &r) in q.sifted_rows.iter().enumerate() {
-            if s.disclosed.get(i) {
-                if let Some(row) = rows.get_mut(r as usize) {
-                    row.fate = Fate::Sampled;
-                }
+            if s.disclosed.get(i)
+                && let Some(row) = rows.get_mut(r as usize)
+            {
+                row.fate = Fate::Sampled;
             }
         }
     }

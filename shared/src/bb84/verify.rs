@@ -25,10 +25,10 @@ pub fn frame_tag(salt: &[u8; 32], index: u64, frame: &BitVec, tag_bits: u32) -> 
     let bytes = (tag_bits as usize).div_ceil(8).min(32);
     let mut tag = digest[..bytes].to_vec();
     let rest = tag_bits % 8;
-    if rest != 0 {
-        if let Some(last) = tag.last_mut() {
-            *last &= (1u8 << rest) - 1;
-        }
+    if rest != 0
+        && let Some(last) = tag.last_mut()
+    {
+        *last &= (1u8 << rest) - 1;
     }
     tag
 }

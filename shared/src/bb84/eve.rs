@@ -100,9 +100,10 @@ impl PnsPlan {
         }
     }
 
-    /// Bob's signal clicks for 64 pulses, and the lanes whose bit Eve holds a
-    /// copy of (multi-photon pulses that made Bob click).
-    pub(crate) fn clicks(&self, rng: &mut SimRng) -> (u64, u64) {
+    /// Bob's signal clicks for 64 pulses, the lanes whose bit Eve holds a
+    /// copy of (multi-photon pulses that made Bob click), and the lanes Eve
+    /// split (all multi-photon pulses).
+    pub(crate) fn clicks(&self, rng: &mut SimRng) -> (u64, u64, u64) {
         let vacuum = self.vacuum.mask(rng);
         let single = !vacuum & self.single_given_nonvacuum.mask(rng);
         let multi = !vacuum & !single;
@@ -121,7 +122,7 @@ impl PnsPlan {
                 multi_clicks |= 1u64 << lane;
             }
         }
-        (single_clicks | multi_clicks, multi_clicks)
+        (single_clicks | multi_clicks, multi_clicks, multi)
     }
 
     /// A photon number from the Poisson law conditioned on n ≥ 2 (inverse CDF).

@@ -8,7 +8,7 @@ use core::ops::ControlFlow;
 use serde::{Deserialize, Serialize};
 
 use super::cascade::{CascadePlan, binary_entropy, bsc_frame};
-use super::error::{Result, check_probability, check_range};
+use super::error::{Bb84Error, Result, check_probability, check_range};
 use super::models::{DecoyObservation, DecoySystem, secret_fraction, vacuum_weak_rate};
 use super::params::{Attack, RunParams, Source};
 use super::progress::{Progress, ProgressFn, Stage, report};
@@ -276,6 +276,13 @@ pub fn cascade_efficiency_vs_qber(
     let mut out = Vec::with_capacity(qbers.len());
     for (i, &q) in qbers.iter().enumerate() {
         check_range("qber", q, 0.0, 0.5, "between 0 and 0.5")?;
+        if !(2..=1_000_000).contains(&frame_bits) {
+            return Err(Bb84Error::InvalidParameter {
+                name: "frame_bits",
+                value: frame_bits.to_string(),
+                expected: "between 2 and 1 000 000 bits",
+            });
+        }
         let mut rng = sim_rng(seed, i as u64);
         let plan = CascadePlan::new(frame_bits, q, passes, &mut rng)?;
         let (mut leaked, mut ideal, mut failed) = (0u64, 0.0, 0u32);

@@ -12,6 +12,9 @@ use super::error::{Bb84Error, Result, check_probability, check_range};
 /// to what a browser tab can hold comfortably.
 pub const MAX_PHOTONS: u64 = 20_000_000;
 
+/// Largest per-photon table: it is meant for reading, row by row.
+pub const MAX_PHOTON_TABLE: u64 = 4096;
+
 /// How Alice's pulses are made.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -231,6 +234,13 @@ impl RunParams {
                     ));
                 }
             }
+        }
+        if self.photon_table_limit > MAX_PHOTON_TABLE {
+            return Err(Bb84Error::InvalidParameter {
+                name: "photon_table_limit",
+                value: self.photon_table_limit.to_string(),
+                expected: "at most 4096 photons (the table is for small runs)",
+            });
         }
         let p = &self.post;
         check_range(

@@ -98,8 +98,8 @@ pub(crate) fn simulate(
             let a = prepare(rng);
             let (in_basis, in_bit, touched, eve_basis, eve_bit, signal_mask, eve_copy) =
                 if let Some(plan) = &pns {
-                    let (clicks, copies) = plan.clicks(rng);
-                    (a.basis, a.bit, 0, 0, 0, clicks, copies)
+                    let (clicks, copies, split) = plan.clicks(rng);
+                    (a.basis, a.bit, split, 0, 0, clicks, copies)
                 } else {
                     let mask = ir.as_ref().map_or(0, |b| b.mask(rng)) & valid;
                     let r = intercept_resend(rng, &a, mask);
@@ -118,11 +118,7 @@ pub(crate) fn simulate(
             let b = measure(rng, in_basis, in_bit, signal_mask & valid, &noise, &dark);
             let clicked = b.clicked & valid;
             let keep = clicked & !(a.basis ^ b.basis);
-            c.intercepted += u64::from(if pns.is_some() {
-                (signal_mask & eve_copy & valid).count_ones()
-            } else {
-                touched.count_ones()
-            });
+            c.intercepted += u64::from((touched & valid).count_ones());
             c.clicks += u64::from(clicked.count_ones());
             c.dark_clicks += u64::from((b.dark & valid).count_ones());
             c.sifted += u64::from(keep.count_ones());
@@ -137,12 +133,12 @@ pub(crate) fn simulate(
             if let Some(rows) = rows.as_mut() {
                 for lane in 0..lanes as u32 {
                     let bit = |w: u64| (w >> lane) & 1 == 1;
-                    let eve = if bit(touched) {
+                    let eve = if bit(touched) && pns.is_none() {
                         Some(EveRow {
                             basis: Some(Basis::from_bit(bit(eve_basis))),
                             bit: Some(bit(eve_bit)),
                         })
-                    } else if pns.is_some() && bit(eve_copy) {
+                    } else if pns.is_some() && bit(touched) {
                         Some(EveRow {
                             basis: None,
                             bit: None,

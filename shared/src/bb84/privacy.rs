@@ -245,11 +245,11 @@ mod tests {
             let l = fft_len(min);
             let mut r = l;
             for f in [2, 3, 5] {
-                while r % f == 0 {
+                while r.is_multiple_of(f) {
                     r /= f;
                 }
             }
-            assert!(l >= min && l % 2 == 0 && r == 1, "{min} → {l}");
+            assert!(l >= min && l.is_multiple_of(2) && r == 1, "{min} → {l}");
         }
     }
 

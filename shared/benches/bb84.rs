@@ -102,7 +102,7 @@ fn toeplitz(c: &mut Criterion) {
     g.bench_function("1M_in_800k_out_with_seed_fft", |b| {
         b.iter(|| black_box(toeplitz_hash(&x, &s, out)))
     });
-    let hasher = match ToeplitzHasher::new(&s, n, out) {
+    let mut hasher = match ToeplitzHasher::new(&s, n, out) {
         Ok(h) => h,
         Err(e) => panic!("hasher: {e}"),
     };

@@ -71,6 +71,11 @@ pub struct ToeplitzHasher {
     fwd: Arc<dyn RealToComplex<f64>>,
     inv: Arc<dyn ComplexToReal<f64>>,
     seed_spectrum: Vec<Complex<f64>>,
+    /// Work buffers kept between calls: at 10⁶ bits they are tens of MB, and
+    /// fresh allocations cost more in page faults than the arithmetic.
+    real_buf: Vec<f64>,
+    spectrum_buf: Vec<Complex<f64>>,
+    scratch: Vec<Complex<f64>>,
 }
 
 impl core::fmt::Debug for ToeplitzHasher {
@@ -122,9 +127,14 @@ impl ToeplitzHasher {
             let mut p = p.borrow_mut();
             (p.plan_fft_forward(size), p.plan_fft_inverse(size))
         });
-        let mut ss = bits_to_f64(seed, size);
+        let mut real_buf = vec![0.0; size];
+        bits_to_f64(seed, &mut real_buf);
         let mut seed_spectrum = fwd.make_output_vec();
-        fwd.process(&mut ss, &mut seed_spectrum).map_err(fft_err)?;
+        let scratch_len = fwd.get_scratch_len().max(inv.get_scratch_len());
+        let mut scratch = vec![Complex::new(0.0, 0.0); scratch_len];
+        fwd.process_with_scratch(&mut real_buf, &mut seed_spectrum, &mut scratch)
+            .map_err(fft_err)?;
+        let spectrum_buf = fwd.make_output_vec();
         Ok(Self {
             n,
             out_len,
@@ -132,11 +142,14 @@ impl ToeplitzHasher {
             fwd,
             inv,
             seed_spectrum,
+            real_buf,
+            spectrum_buf,
+            scratch,
         })
     }
 
     /// Hashes one `n`-bit input.
-    pub fn hash(&self, input: &BitVec) -> Result<BitVec> {
+    pub fn hash(&mut self, input: &BitVec) -> Result<BitVec> {
         if input.len() != self.n {
             return Err(Bb84Error::LengthMismatch {
                 alice: self.n,
@@ -147,9 +160,12 @@ impl ToeplitzHasher {
         if out_len == 0 || n == 0 {
             return Ok(BitVec::new());
         }
-        let mut xs = bits_to_f64(input, self.size);
-        let mut fx = self.fwd.make_output_vec();
-        self.fwd.process(&mut xs, &mut fx).map_err(fft_err)?;
+        let xs = &mut self.real_buf;
+        let fx = &mut self.spectrum_buf;
+        bits_to_f64(input, xs);
+        self.fwd
+            .process_with_scratch(xs, fx, &mut self.scratch)
+            .map_err(fft_err)?;
         for (a, b) in fx.iter_mut().zip(&self.seed_spectrum) {
             *a *= *b;
         }
@@ -161,7 +177,9 @@ impl ToeplitzHasher {
             *last = Complex::new(last.re, 0.0);
         }
         // Reuse the input buffer for the inverse's output.
-        self.inv.process(&mut fx, &mut xs).map_err(fft_err)?;
+        self.inv
+            .process_with_scratch(fx, xs, &mut self.scratch)
+            .map_err(fft_err)?;
         let scale = 1.0 / self.size as f64;
         let mut out = BitVec::with_capacity(out_len);
         let mut i = 0;
@@ -202,14 +220,14 @@ pub fn toeplitz_hash_direct(input: &BitVec, seed: &BitVec, out_len: usize) -> Re
     Ok(out)
 }
 
-fn bits_to_f64(bits: &BitVec, size: usize) -> Vec<f64> {
-    let mut v = vec![0.0f64; size];
-    for (w, chunk) in bits.words().iter().zip(v.chunks_mut(64)) {
+/// Writes `bits` as 0.0/1.0 into `out` (zero-filling the rest).
+fn bits_to_f64(bits: &BitVec, out: &mut [f64]) {
+    out.fill(0.0);
+    for (w, chunk) in bits.words().iter().zip(out.chunks_mut(64)) {
         for (k, slot) in chunk.iter_mut().enumerate() {
             *slot = ((w >> k) & 1) as f64;
         }
     }
-    v
 }
 
 #[cfg(test)]

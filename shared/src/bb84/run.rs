@@ -352,7 +352,7 @@ pub fn run_with_progress(params: &RunParams, progress: &mut ProgressFn<'_>) -> R
     let ell = bound.length as usize;
     let mut prng = sim_rng(p.seed, stream::PRIVACY);
     let seed = toeplitz_seed(alice_ok.len(), ell, &mut prng);
-    let hasher = ToeplitzHasher::new(&seed, alice_ok.len(), ell)?;
+    let mut hasher = ToeplitzHasher::new(&seed, alice_ok.len(), ell)?;
     let ka = hasher.hash(&alice_ok)?;
     let kb = hasher.hash(&bob_ok)?;
     report(progress, Stage::Amplification, 1, 1)?;

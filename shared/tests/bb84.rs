@@ -453,3 +453,32 @@ mod lab_series {
         assert_eq!(r.err(), Some(Bb84Error::Cancelled));
     }
 }
+
+#[test]
+fn reports_round_trip_through_json() {
+    let mut p = ideal(60, 17);
+    p.attack = Attack::InterceptResend { fraction: 0.3 };
+    for params in [
+        p,
+        RunParams {
+            photons: 100_000,
+            ..RunParams::default()
+        },
+    ] {
+        let r = run(&params).expect("valid").report;
+        let json = serde_json::to_string(&r).expect("serialisable");
+        let back: shared::bb84::RunReport = serde_json::from_str(&json).expect("parses back");
+        assert_eq!(back.timeline.len(), r.timeline.len());
+        assert_eq!(
+            back.timeline.last().map(std::mem::discriminant),
+            r.timeline.last().map(std::mem::discriminant)
+        );
+        assert_eq!(back.abort, r.abort);
+        assert_eq!(back.photons, r.photons);
+        assert_eq!(back.stats.final_key_bits, r.stats.final_key_bits);
+        assert_eq!(back.stats.passes, r.stats.passes);
+        assert_eq!(back.params.seed, r.params.seed);
+        // Floats may move by one ulp through serde_json's default parser, so
+        // exact equality of the whole report is not asserted.
+    }
+}

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod bb84;
 pub mod crypto;
 pub mod encoding;
 pub mod format;

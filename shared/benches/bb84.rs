@@ -22,35 +22,19 @@ fn photons(c: &mut Criterion) {
     for (name, km, eff, attack) in [
         ("10M_pulses_50km", 50.0, 0.8, Attack::None),
         ("10M_pulses_0km_all_click", 0.0, 1.0, Attack::None),
-        (
-            "10M_pulses_50km_eve_50pct",
-            50.0,
-            0.8,
-            Attack::InterceptResend { fraction: 0.5 },
-        ),
+        ("10M_pulses_50km_eve_50pct", 50.0, 0.8, Attack::InterceptResend { fraction: 0.5 }),
     ] {
-        let mut p = RunParams {
-            photons: 10_000_000,
-            attack,
-            ..RunParams::default()
-        };
+        let mut p = RunParams { photons: 10_000_000, attack, ..RunParams::default() };
         p.channel.distance_km = km;
         p.detector.efficiency = eff;
         g.throughput(Throughput::Elements(p.photons));
-        g.bench_function(name, |b| {
-            b.iter(|| black_box(quantum_phase(&p, &mut |_| ControlFlow::Continue(()))))
-        });
+        g.bench_function(name, |b| b.iter(|| black_box(quantum_phase(&p, &mut |_| ControlFlow::Continue(())))));
     }
     // A whole run (quantum phase, Cascade, verification, PA) for scale.
-    let mut p = RunParams {
-        photons: 10_000_000,
-        ..RunParams::default()
-    };
+    let mut p = RunParams { photons: 10_000_000, ..RunParams::default() };
     p.channel.distance_km = 50.0;
     g.throughput(Throughput::Elements(p.photons));
-    g.bench_function("full_run_10M_pulses_50km", |b| {
-        b.iter(|| black_box(run(&p)))
-    });
+    g.bench_function("full_run_10M_pulses_50km", |b| b.iter(|| black_box(run(&p))));
     g.finish();
 }
 
@@ -99,16 +83,12 @@ fn toeplitz(c: &mut Criterion) {
     let mut g = c.benchmark_group("bb84_toeplitz");
     g.sample_size(10);
     g.throughput(Throughput::Elements(n as u64));
-    g.bench_function("1M_in_800k_out_with_seed_fft", |b| {
-        b.iter(|| black_box(toeplitz_hash(&x, &s, out)))
-    });
+    g.bench_function("1M_in_800k_out_with_seed_fft", |b| b.iter(|| black_box(toeplitz_hash(&x, &s, out))));
     let mut hasher = match ToeplitzHasher::new(&s, n, out) {
         Ok(h) => h,
         Err(e) => panic!("hasher: {e}"),
     };
-    g.bench_function("1M_in_800k_out_prepared_seed", |b| {
-        b.iter(|| black_box(hasher.hash(&x)))
-    });
+    g.bench_function("1M_in_800k_out_prepared_seed", |b| b.iter(|| black_box(hasher.hash(&x))));
     g.finish();
 }
 

@@ -26,12 +26,8 @@ fn stream_bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("stream_16MiB");
     g.throughput(Throughput::Bytes(len as u64));
     g.sample_size(10);
-    g.bench_function("cobblestone_encrypt", |b| {
-        b.iter(|| stream::encrypt(&key, &salt, b"ctx", &msg).unwrap())
-    });
-    g.bench_function("cobblestone_decrypt", |b| {
-        b.iter(|| stream::decrypt(&key, b"ctx", &ct).unwrap())
-    });
+    g.bench_function("cobblestone_encrypt", |b| b.iter(|| stream::encrypt(&key, &salt, b"ctx", &msg).unwrap()));
+    g.bench_function("cobblestone_decrypt", |b| b.iter(|| stream::decrypt(&key, b"ctx", &ct).unwrap()));
     let raw = Aes256GcmKey::new(&Secret32::from_bytes(key));
     g.bench_function("raw_aes256gcm_16KiB_chunks", |b| {
         b.iter(|| {
@@ -56,30 +52,20 @@ fn pq_bench(c: &mut Criterion) {
     let vk = sk.verifying_key();
     let msg = [0u8; 96];
     let sig = sk.sign(&msg, b"bench", &mut rng()).unwrap();
-    g.bench_function("mldsa65_sign", |b| {
-        b.iter(|| sk.sign(&msg, b"bench", &mut rng()).unwrap())
-    });
-    g.bench_function("mldsa65_verify", |b| {
-        b.iter(|| vk.verify(&msg, b"bench", &sig).unwrap())
-    });
+    g.bench_function("mldsa65_sign", |b| b.iter(|| sk.sign(&msg, b"bench", &mut rng()).unwrap()));
+    g.bench_function("mldsa65_verify", |b| b.iter(|| vk.verify(&msg, b"bench", &sig).unwrap()));
 
     let xsk = XWingSecretKey::from_seed(&Secret32::from_bytes([2; 32]));
     let xpk = xsk.public_key();
     let (xct, _) = xpk.encapsulate(&mut rng());
     g.bench_function("xwing_encaps", |b| b.iter(|| xpk.encapsulate(&mut rng())));
-    g.bench_function("xwing_decaps", |b| {
-        b.iter(|| xsk.decapsulate(&xct).unwrap())
-    });
+    g.bench_function("xwing_decaps", |b| b.iter(|| xsk.decapsulate(&xct).unwrap()));
 
     let msk = MlKemSecretKey::from_seed(&Secret::from_bytes([3; 64]));
     let mpk = msk.public_key();
     let (mct, _) = mpk.encapsulate(&mut rng());
-    g.bench_function("mlkem1024_encaps", |b| {
-        b.iter(|| mpk.encapsulate(&mut rng()))
-    });
-    g.bench_function("mlkem1024_decaps", |b| {
-        b.iter(|| msk.decapsulate(&mct).unwrap())
-    });
+    g.bench_function("mlkem1024_encaps", |b| b.iter(|| mpk.encapsulate(&mut rng())));
+    g.bench_function("mlkem1024_decaps", |b| b.iter(|| msk.decapsulate(&mct).unwrap()));
     g.finish();
 }
 

@@ -34,11 +34,7 @@ fn params(args: Vec<String>) -> Result<(RunParams, bool), String> {
             "--noise" => p.channel.noise = parse(&flag, it.next())?,
             "--eve" => eve = Some(parse::<f64>(&flag, it.next())?),
             "--pns" => pns = true,
-            "--mu" => {
-                p.source = Source::WeakCoherent {
-                    mu: parse(&flag, it.next())?,
-                }
-            }
+            "--mu" => p.source = Source::WeakCoherent { mu: parse(&flag, it.next())? },
             "--efficiency" => p.detector.efficiency = parse(&flag, it.next())?,
             "--dark" => p.detector.dark_count_probability = parse(&flag, it.next())?,
             "--threshold" => p.post.qber_threshold = parse(&flag, it.next())?,

@@ -50,10 +50,7 @@ mod tests {
         assert_eq!(crockford_symbols(&[]).as_slice(), b"");
         assert_eq!(crockford_symbols(&[0xFF]).as_slice(), b"ZW");
         assert_eq!(crockford_symbols(&[0, 0, 0, 0, 0]).as_slice(), b"00000000");
-        assert_eq!(
-            crockford_symbols(b"\x84\x21\x08\x42\x10").as_slice(),
-            b"GGGGGGGG"
-        );
+        assert_eq!(crockford_symbols(b"\x84\x21\x08\x42\x10").as_slice(), b"GGGGGGGG");
         assert_eq!(grouped(b"ABCDEFGHJ").as_str(), "ABCD-EFGH-J");
     }
 }

@@ -77,11 +77,7 @@ pub struct IdentitySeeds {
 impl IdentitySeeds {
     /// Fresh seeds.
     pub fn generate<R: CryptoRng + ?Sized>(rotation: u32, rng: &mut R) -> Self {
-        Self {
-            rotation,
-            sign_seed: Secret32::random(rng),
-            kem_seed: Secret32::random(rng),
-        }
+        Self { rotation, sign_seed: Secret32::random(rng), kem_seed: Secret32::random(rng) }
     }
 
     /// The expanded keys.
@@ -105,16 +101,8 @@ impl Identity {
     pub fn from_seeds(seeds: &IdentitySeeds) -> Self {
         let signing = SigningKey::from_seed(&seeds.sign_seed);
         let kem = XWingSecretKey::from_seed(&seeds.kem_seed);
-        let public = PublicIdentity {
-            rotation: seeds.rotation,
-            sign: signing.verifying_key(),
-            kem: kem.public_key(),
-        };
-        Self {
-            signing,
-            kem,
-            public,
-        }
+        let public = PublicIdentity { rotation: seeds.rotation, sign: signing.verifying_key(), kem: kem.public_key() };
+        Self { signing, kem, public }
     }
     /// The public half.
     #[must_use]
@@ -187,12 +175,8 @@ impl PublicIdentity {
             return Err(IdentityError::NotAnIdentity);
         }
         let rotation = r.u32().ok_or(IdentityError::NotAnIdentity)?;
-        let sign_pk = r
-            .take(sign::PUBLIC_KEY_LEN)
-            .ok_or(IdentityError::NotAnIdentity)?;
-        let kem_pk = r
-            .take(kem::PUBLIC_KEY_LEN)
-            .ok_or(IdentityError::NotAnIdentity)?;
+        let sign_pk = r.take(sign::PUBLIC_KEY_LEN).ok_or(IdentityError::NotAnIdentity)?;
+        let kem_pk = r.take(kem::PUBLIC_KEY_LEN).ok_or(IdentityError::NotAnIdentity)?;
         Ok(Self {
             rotation,
             sign: VerifyingKey::from_bytes(sign_pk).map_err(|_| IdentityError::InvalidKey)?,
@@ -229,11 +213,7 @@ impl Keyring {
     /// A keyring at set-up.
     #[must_use]
     pub fn new(current: IdentitySeeds, backup_key: MlKemPublicKey) -> Self {
-        Self {
-            current,
-            previous: Vec::new(),
-            backup_key,
-        }
+        Self { current, previous: Vec::new(), backup_key }
     }
 
     /// The keyring after a rotation to `next`: the current KEM seed moves to
@@ -252,11 +232,7 @@ impl Keyring {
             fingerprint: self.current.identity().public().fingerprint(),
             kem_seed: self.current.kem_seed.clone(),
         });
-        Ok(Self {
-            current: next,
-            previous,
-            backup_key: self.backup_key.clone(),
-        })
+        Ok(Self { current: next, previous, backup_key: self.backup_key.clone() })
     }
 
     /// Every fingerprint this keyring can decrypt for (current first), with
@@ -265,10 +241,7 @@ impl Keyring {
     #[must_use]
     pub fn kem_seeds(&self) -> Vec<(Fingerprint, &Secret32)> {
         let mut out = Vec::with_capacity(self.previous.len() + 1);
-        out.push((
-            self.current.identity().public().fingerprint(),
-            &self.current.kem_seed,
-        ));
+        out.push((self.current.identity().public().fingerprint(), &self.current.kem_seed));
         out.extend(self.previous.iter().map(|p| (p.fingerprint, &p.kem_seed)));
         out
     }
@@ -276,10 +249,7 @@ impl Keyring {
     /// The X-Wing key a stanza addressed to `fingerprint` needs, if ours.
     #[must_use]
     pub fn kem_key_for(&self, fingerprint: &Fingerprint) -> Option<XWingSecretKey> {
-        self.kem_seeds()
-            .into_iter()
-            .find(|(fp, _)| fp == fingerprint)
-            .map(|(_, seed)| XWingSecretKey::from_seed(seed))
+        self.kem_seeds().into_iter().find(|(fp, _)| fp == fingerprint).map(|(_, seed)| XWingSecretKey::from_seed(seed))
     }
 }
 
@@ -296,22 +266,11 @@ mod tests {
         };
         let backup = crate::recovery::RecoveryCode::from_bytes([1; 32]).backup_public_key();
         let k0 = Keyring::new(seeds.clone(), backup);
-        assert_eq!(
-            k0.rotated(seeds.clone()).err(),
-            Some(IdentityError::RotationNotIncreasing)
-        );
-        let k = k0
-            .rotated(IdentitySeeds {
-                rotation: 2,
-                ..seeds.clone()
-            })
-            .unwrap_or(k0);
+        assert_eq!(k0.rotated(seeds.clone()).err(), Some(IdentityError::RotationNotIncreasing));
+        let k = k0.rotated(IdentitySeeds { rotation: 2, ..seeds.clone() }).unwrap_or(k0);
         let shown = format!("{k:?} {:?} {seeds:?}", seeds.identity());
         for needle in ["ab, ab", "cd, cd", "171, 171", "205, 205", "abab", "cdcd"] {
-            assert!(
-                !shown.to_lowercase().contains(needle),
-                "{needle} in {shown}"
-            );
+            assert!(!shown.to_lowercase().contains(needle), "{needle} in {shown}");
         }
         assert!(shown.contains("redacted"));
     }
@@ -328,25 +287,16 @@ mod tests {
         assert_eq!(bytes.len(), PUBLIC_IDENTITY_LEN);
         let back = PublicIdentity::from_bytes(&bytes);
         assert_eq!(back.as_ref(), Ok(id.public()));
-        assert_eq!(
-            id.public().fingerprint(),
-            seeds.identity().public().fingerprint()
-        );
+        assert_eq!(id.public().fingerprint(), seeds.identity().public().fingerprint());
         assert_eq!(id.public().fingerprint().to_human().len(), 52 + 12);
         let mut v2 = bytes.clone();
         v2[4] = 2;
-        assert_eq!(
-            PublicIdentity::from_bytes(&v2),
-            Err(IdentityError::UnsupportedVersion(2))
-        );
+        assert_eq!(PublicIdentity::from_bytes(&v2), Err(IdentityError::UnsupportedVersion(2)));
         for cut in [0, 3, 5, 9, bytes.len() - 1] {
             assert!(PublicIdentity::from_bytes(&bytes[..cut]).is_err());
         }
         let mut long = bytes;
         long.push(0);
-        assert_eq!(
-            PublicIdentity::from_bytes(&long),
-            Err(IdentityError::NotAnIdentity)
-        );
+        assert_eq!(PublicIdentity::from_bytes(&long), Err(IdentityError::NotAnIdentity));
     }
 }

@@ -29,9 +29,7 @@ const CHECKSUM_DOMAIN: &[u8] = b"quantumvault/v1/recovery-code";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RecoveryCodeError {
     /// A character that is not in the code's alphabet.
-    #[error(
-        "character {position} ('{character}') is not used in recovery codes; check it against your Emergency Kit"
-    )]
+    #[error("character {position} ('{character}') is not used in recovery codes; check it against your Emergency Kit")]
     InvalidCharacter {
         /// 1-based position among the code's characters
         position: usize,
@@ -45,9 +43,7 @@ pub enum RecoveryCodeError {
         got: usize,
     },
     /// The checksum does not match: some character is mistyped.
-    #[error(
-        "this recovery code contains a typo; compare it character by character with your Emergency Kit"
-    )]
+    #[error("this recovery code contains a typo; compare it character by character with your Emergency Kit")]
     Typo,
 }
 
@@ -62,10 +58,7 @@ impl core::fmt::Debug for RecoveryCode {
 }
 
 fn checksum(bytes: &[u8; 32]) -> u32 {
-    let h = Sha256::new()
-        .chain_update(CHECKSUM_DOMAIN)
-        .chain_update(bytes)
-        .finalize();
+    let h = Sha256::new().chain_update(CHECKSUM_DOMAIN).chain_update(bytes).finalize();
     (u32::from(h[0]) << 12) | (u32::from(h[1]) << 4) | (u32::from(h[2]) >> 4)
 }
 
@@ -119,10 +112,7 @@ impl RecoveryCode {
                 // 32 symbols, so the position fits in u8.
                 Some(v) => values.push(u8::try_from(v).unwrap_or(0)),
                 None => {
-                    return Err(RecoveryCodeError::InvalidCharacter {
-                        position: values.len() + 1,
-                        character: ch,
-                    });
+                    return Err(RecoveryCodeError::InvalidCharacter { position: values.len() + 1, character: ch });
                 }
             }
         }
@@ -154,11 +144,7 @@ impl RecoveryCode {
         let ok = pad_ok && sum == checksum(&bytes);
         let code = Self::from_bytes(bytes);
         bytes.zeroize();
-        if ok {
-            Ok(code)
-        } else {
-            Err(RecoveryCodeError::Typo)
-        }
+        if ok { Ok(code) } else { Err(RecoveryCodeError::Typo) }
     }
 
     /// The ML-KEM-1024 decapsulation key of the backup:
@@ -196,11 +182,7 @@ mod tests {
         let text = c.to_text();
         assert_eq!(text.len(), 56 + 13);
         assert_eq!(RecoveryCode::parse(&text), Ok(c.clone()));
-        let sloppy = text
-            .to_lowercase()
-            .replace('-', " ")
-            .replace('0', "o")
-            .replace('1', "l");
+        let sloppy = text.to_lowercase().replace('-', " ").replace('0', "o").replace('1', "l");
         assert_eq!(RecoveryCode::parse(&sloppy), Ok(c));
         for b in [[0u8; 32], [0xFF; 32]] {
             let c = RecoveryCode::from_bytes(b);
@@ -220,11 +202,7 @@ mod tests {
                 let mut t = text.clone();
                 t[i] = a;
                 let s: String = t.into_iter().collect();
-                assert_eq!(
-                    RecoveryCode::parse(&s),
-                    Err(RecoveryCodeError::Typo),
-                    "pos {i} -> {a}"
-                );
+                assert_eq!(RecoveryCode::parse(&s), Err(RecoveryCodeError::Typo), "pos {i} -> {a}");
             }
             if i + 1 < text.len() && text[i] != text[i + 1] {
                 let mut t = text.clone();
@@ -240,23 +218,11 @@ mod tests {
         let text = code().to_text();
         assert_eq!(
             RecoveryCode::parse(&text.replacen(|c: char| c.is_ascii_alphanumeric(), "U", 1)),
-            Err(RecoveryCodeError::InvalidCharacter {
-                position: 1,
-                character: 'U'
-            })
+            Err(RecoveryCodeError::InvalidCharacter { position: 1, character: 'U' })
         );
-        assert_eq!(
-            RecoveryCode::parse(&text[..text.len() - 1]),
-            Err(RecoveryCodeError::WrongLength { got: 55 })
-        );
-        assert_eq!(
-            RecoveryCode::parse(""),
-            Err(RecoveryCodeError::WrongLength { got: 0 })
-        );
-        assert!(matches!(
-            RecoveryCode::parse("é"),
-            Err(RecoveryCodeError::InvalidCharacter { .. })
-        ));
+        assert_eq!(RecoveryCode::parse(&text[..text.len() - 1]), Err(RecoveryCodeError::WrongLength { got: 55 }));
+        assert_eq!(RecoveryCode::parse(""), Err(RecoveryCodeError::WrongLength { got: 0 }));
+        assert!(matches!(RecoveryCode::parse("é"), Err(RecoveryCodeError::InvalidCharacter { .. })));
     }
 
     #[test]

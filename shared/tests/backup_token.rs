@@ -17,10 +17,7 @@ fn params() -> Argon2Params {
 
 fn keyring_with_history() -> (Keyring, RecoveryCode) {
     let code = RecoveryCode::generate(&mut rng(1));
-    let k0 = Keyring::new(
-        IdentitySeeds::generate(0, &mut rng(2)),
-        code.backup_public_key(),
-    );
+    let k0 = Keyring::new(IdentitySeeds::generate(0, &mut rng(2)), code.backup_public_key());
     let k2 = k0
         .rotated(IdentitySeeds::generate(1, &mut rng(3)))
         .unwrap()
@@ -42,15 +39,9 @@ fn backup_round_trip_and_wrong_secrets() {
     let info = backup::inspect(&file).unwrap();
     assert_eq!((info.rotation, info.params), (2, params()));
 
-    assert_eq!(
-        backup::open(&file, b"correct horsf", &code),
-        Err(BackupError::WrongPassphrase)
-    );
+    assert_eq!(backup::open(&file, b"correct horsf", &code), Err(BackupError::WrongPassphrase));
     let other = RecoveryCode::generate(&mut rng(99));
-    assert_eq!(
-        backup::open(&file, b"correct horse", &other),
-        Err(BackupError::WrongRecoveryCode)
-    );
+    assert_eq!(backup::open(&file, b"correct horse", &other), Err(BackupError::WrongRecoveryCode));
     // A typo in the code is caught before anything else runs.
     let mut typed: Vec<char> = code.to_text().chars().collect();
     typed[0] = if typed[0] == 'A' { 'B' } else { 'A' };
@@ -91,28 +82,18 @@ fn backup_every_region_mutated() {
 fn backup_truncation_at_every_boundary() {
     let (k, code) = keyring_with_history();
     let file = backup::seal(&k, b"pw", &params(), &mut rng(7)).unwrap();
-    for &b in BACKUP_FIELDS
-        .iter()
-        .chain([file.len() - 16, file.len() - 1].iter())
-    {
+    for &b in BACKUP_FIELDS.iter().chain([file.len() - 16, file.len() - 1].iter()) {
         for cut in [b.saturating_sub(1), b, b + 1] {
             if cut >= file.len() {
                 continue;
             }
-            let e =
-                backup::open(&file[..cut], b"pw", &code).expect_err("truncated backup accepted");
-            assert!(
-                matches!(e, BackupError::NotABackup | BackupError::Malformed(_)),
-                "cut {cut}: {e:?}"
-            );
+            let e = backup::open(&file[..cut], b"pw", &code).expect_err("truncated backup accepted");
+            assert!(matches!(e, BackupError::NotABackup | BackupError::Malformed(_)), "cut {cut}: {e:?}");
         }
     }
     let mut longer = file.clone();
     longer.push(0);
-    assert_eq!(
-        backup::open(&longer, b"pw", &code),
-        Err(BackupError::Malformed("trailing bytes"))
-    );
+    assert_eq!(backup::open(&longer, b"pw", &code), Err(BackupError::Malformed("trailing bytes")));
 }
 
 #[test]
@@ -126,9 +107,7 @@ fn argon2_policy_applies_at_creation_only() {
     assert_eq!(backup::open(&file, b"pw", &code), Ok(k.clone()));
     assert!(matches!(
         backup::seal(&k, b"pw", &reread, &mut rng(2)),
-        Err(BackupError::Password(
-            shared::crypto::password::PasswordError::BelowPolicy
-        ))
+        Err(BackupError::Password(shared::crypto::password::PasswordError::BelowPolicy))
     ));
     assert!(token::encode_pin_sealed(&k, b"1", &reread, &mut rng(3)).is_err());
 }
@@ -142,10 +121,7 @@ fn token_plain_and_pin_round_trip() {
     let sealed = token::encode_pin_sealed(&k, b"1234", &params(), &mut rng(8)).unwrap();
     assert_eq!(token::needs_pin(&sealed), Ok(true));
     assert_eq!(token::decode(&sealed, None), Err(TokenError::PinRequired));
-    assert_eq!(
-        token::decode(&sealed, Some(b"1235")),
-        Err(TokenError::WrongPin)
-    );
+    assert_eq!(token::decode(&sealed, Some(b"1235")), Err(TokenError::WrongPin));
     assert_eq!(token::decode(&sealed, Some(b"1234")), Ok(k));
 }
 
@@ -154,51 +130,30 @@ fn token_mutations_and_truncations() {
     let (k, _) = keyring_with_history();
     let plain = token::encode_plain(&k).to_vec();
     for cut in 0..plain.len() {
-        assert!(
-            token::decode(&plain[..cut], None).is_err(),
-            "plain cut {cut}"
-        );
+        assert!(token::decode(&plain[..cut], None).is_err(), "plain cut {cut}");
     }
     let mut f = plain.clone();
     f[4] = 2;
-    assert_eq!(
-        token::decode(&f, None),
-        Err(TokenError::UnsupportedVersion(2))
-    );
+    assert_eq!(token::decode(&f, None), Err(TokenError::UnsupportedVersion(2)));
     let mut f = plain.clone();
     f[5] = 9;
-    assert_eq!(
-        token::decode(&f, None),
-        Err(TokenError::UnsupportedProtection(9))
-    );
+    assert_eq!(token::decode(&f, None), Err(TokenError::UnsupportedProtection(9)));
     let mut f = plain.clone();
     f.push(0);
-    assert_eq!(
-        token::decode(&f, None),
-        Err(TokenError::Malformed("trailing bytes"))
-    );
+    assert_eq!(token::decode(&f, None), Err(TokenError::Malformed("trailing bytes")));
     // previous rotations out of order: set the first previous rotation to 9
     let prev = 6 + 4 + 64 + 1568 + 2;
     let mut f = plain.clone();
     f[prev..prev + 4].copy_from_slice(&9u32.to_be_bytes());
-    assert_eq!(
-        token::decode(&f, None),
-        Err(TokenError::Malformed("rotations out of order"))
-    );
+    assert_eq!(token::decode(&f, None), Err(TokenError::Malformed("rotations out of order")));
 
     let sealed = token::encode_pin_sealed(&k, b"1234", &params(), &mut rng(9)).unwrap();
     for pos in [6, 20, 40, 60, 65, 70, sealed.len() / 2, sealed.len() - 1] {
         let mut f = sealed.clone();
         f[pos] ^= 1;
-        assert!(
-            token::decode(&f, Some(b"1234")).is_err(),
-            "sealed byte {pos}"
-        );
+        assert!(token::decode(&f, Some(b"1234")).is_err(), "sealed byte {pos}");
     }
     for cut in [0, 5, 6, 17, 50, 62, 66, 70, sealed.len() - 1] {
-        assert!(
-            token::decode(&sealed[..cut], Some(b"1234")).is_err(),
-            "sealed cut {cut}"
-        );
+        assert!(token::decode(&sealed[..cut], Some(b"1234")).is_err(), "sealed cut {cut}");
     }
 }

@@ -9,17 +9,11 @@ use core::ops::ControlFlow;
 use shared::bb84::cascade::{CascadePlan, binary_entropy, bsc_frame};
 use shared::bb84::models::{DecoySystem, cutoff_km, secret_fraction};
 use shared::bb84::rng::sim_rng;
-use shared::bb84::{
-    AbortReason, Attack, Bb84Error, Fate, RunParams, Source, Stage, run, run_with_progress,
-};
+use shared::bb84::{AbortReason, Attack, Bb84Error, Fate, RunParams, Source, Stage, run, run_with_progress};
 
 /// A lossless, noiseless, dark-count-free setup: only Eve can cause errors.
 fn ideal(photons: u64, seed: u64) -> RunParams {
-    let mut p = RunParams {
-        photons,
-        seed,
-        ..RunParams::default()
-    };
+    let mut p = RunParams { photons, seed, ..RunParams::default() };
     p.channel.distance_km = 0.0;
     p.channel.noise = 0.0;
     p.detector.efficiency = 1.0;
@@ -34,21 +28,10 @@ fn full_intercept_resend_gives_25_percent_qber() {
     let out = run(&p).expect("valid parameters");
     let s = &out.report.stats;
     // ~500 000 sifted bits: σ ≈ 0.06%, so ±0.5% is ~8σ.
-    assert!(
-        (s.qber_true - 0.25).abs() < 0.005,
-        "true QBER {}",
-        s.qber_true
-    );
+    assert!((s.qber_true - 0.25).abs() < 0.005, "true QBER {}", s.qber_true);
     // The sample (~50 000 bits, σ ≈ 0.2%) sees the same.
-    assert!(
-        (s.qber_estimate - 0.25).abs() < 0.01,
-        "estimate {}",
-        s.qber_estimate
-    );
-    assert!(matches!(
-        out.report.abort,
-        Some(AbortReason::QberAboveThreshold { .. })
-    ));
+    assert!((s.qber_estimate - 0.25).abs() < 0.01, "estimate {}", s.qber_estimate);
+    assert!(matches!(out.report.abort, Some(AbortReason::QberAboveThreshold { .. })));
     assert!(out.key.is_none());
 }
 
@@ -59,21 +42,13 @@ fn partial_intercept_resend_gives_quarter_of_fraction() {
         p.attack = Attack::InterceptResend { fraction: f };
         let s = run(&p).expect("valid parameters").report.stats;
         // ~200 000 sifted bits: σ ≤ 0.1%; tolerance 0.5%.
-        assert!(
-            (s.qber_true - 0.25 * f).abs() < 0.005,
-            "f={f}: {}",
-            s.qber_true
-        );
+        assert!((s.qber_true - 0.25 * f).abs() < 0.005, "f={f}: {}", s.qber_true);
     }
 }
 
 #[test]
 fn sifting_keeps_half_the_clicks() {
-    let p = RunParams {
-        photons: 400_000,
-        seed: 3,
-        ..RunParams::default()
-    };
+    let p = RunParams { photons: 400_000, seed: 3, ..RunParams::default() };
     let s = run(&p).expect("valid parameters").report.stats;
     // ~250 000 clicks: σ ≈ 0.1%; tolerance 1%.
     assert!((s.sifting_ratio - 0.5).abs() < 0.01, "{}", s.sifting_ratio);
@@ -94,45 +69,26 @@ fn no_eve_no_noise_gives_zero_qber_and_identical_keys() {
 
 #[test]
 fn noisy_channel_is_reconciled_to_identical_keys() {
-    let mut p = RunParams {
-        photons: 300_000,
-        seed: 5,
-        ..RunParams::default()
-    };
+    let mut p = RunParams { photons: 300_000, seed: 5, ..RunParams::default() };
     p.channel.noise = 0.03;
     let out = run(&p).expect("valid parameters");
     let s = &out.report.stats;
     assert!(out.report.abort.is_none(), "{:?}", out.report.abort);
     assert!(s.keys_identical);
     assert!(s.errors_before_cascade > 0);
-    assert!(
-        s.efficiency.is_some_and(|f| f > 1.0 && f < 1.25),
-        "{:?}",
-        s.efficiency
-    );
+    assert!(s.efficiency.is_some_and(|f| f > 1.0 && f < 1.25), "{:?}", s.efficiency);
 }
 
 #[test]
 fn qber_above_threshold_aborts() {
-    let mut p = RunParams {
-        photons: 100_000,
-        seed: 6,
-        ..RunParams::default()
-    };
+    let mut p = RunParams { photons: 100_000, seed: 6, ..RunParams::default() };
     p.channel.noise = 0.15;
     let r = run(&p).expect("valid parameters").report;
-    assert!(
-        matches!(r.abort, Some(AbortReason::QberAboveThreshold { .. })),
-        "{:?}",
-        r.abort
-    );
+    assert!(matches!(r.abort, Some(AbortReason::QberAboveThreshold { .. })), "{:?}", r.abort);
     // A configurable threshold: the same run passes at 20%.
     p.post.qber_threshold = 0.2;
     let r = run(&p).expect("valid parameters").report;
-    assert!(!matches!(
-        r.abort,
-        Some(AbortReason::QberAboveThreshold { .. })
-    ));
+    assert!(!matches!(r.abort, Some(AbortReason::QberAboveThreshold { .. })));
 }
 
 /// Cascade must leave Alice's and Bob's 10⁴-bit frames identical in at least
@@ -155,10 +111,7 @@ fn cascade_frame_error_rate_is_below_one_in_a_thousand() {
                 failures += 1;
             }
         }
-        assert!(
-            failures <= 2,
-            "QBER {q}: {failures} of 2000 frames not reconciled"
-        );
+        assert!(failures <= 2, "QBER {q}: {failures} of 2000 frames not reconciled");
         let f = leaked as f64 / ideal;
         assert!(f < 1.2, "QBER {q}: efficiency {f}");
     }
@@ -178,20 +131,12 @@ fn decoy_cutoff_is_near_142_km() {
 fn final_key_never_exceeds_the_leftover_hash_bound() {
     let mut cases = Vec::new();
     for (i, noise) in [0.0, 0.01, 0.03, 0.06, 0.09].into_iter().enumerate() {
-        let mut p = RunParams {
-            photons: 150_000,
-            seed: 40 + i as u64,
-            ..RunParams::default()
-        };
+        let mut p = RunParams { photons: 150_000, seed: 40 + i as u64, ..RunParams::default() };
         p.channel.noise = noise;
         cases.push(p);
     }
-    let mut wcp = RunParams {
-        photons: 300_000,
-        seed: 50,
-        source: Source::WeakCoherent { mu: 0.5 },
-        ..RunParams::default()
-    };
+    let mut wcp =
+        RunParams { photons: 300_000, seed: 50, source: Source::WeakCoherent { mu: 0.5 }, ..RunParams::default() };
     wcp.channel.distance_km = 5.0;
     cases.push(wcp);
     for p in cases {
@@ -205,9 +150,8 @@ fn final_key_never_exceeds_the_leftover_hash_bound() {
         let qu = (s.sample_errors as f64 / k + mu).min(0.5);
         let single = 1.0 - fk.multi_photon_fraction;
         let entropy = n * single * (1.0 - binary_entropy((qu / single).min(0.5)));
-        let bound = entropy
-            - (s.leaked_parity_bits + s.leaked_verify_bits) as f64
-            - 2.0 * (1.0 / (2.0 * p.post.eps_pa)).log2();
+        let bound =
+            entropy - (s.leaked_parity_bits + s.leaked_verify_bits) as f64 - 2.0 * (1.0 / (2.0 * p.post.eps_pa)).log2();
         assert!(
             (s.final_key_bits as f64) <= bound.max(0.0),
             "noise {}: key {} > bound {bound}",
@@ -226,39 +170,12 @@ fn bad_parameters_are_typed_errors() {
     let cases: Vec<(RunParams, &str)> = vec![
         (RunParams { photons: 0, ..base }, "photons"),
         (
-            RunParams {
-                channel: shared::bb84::ChannelParams {
-                    distance_km: -1.0,
-                    ..base.channel
-                },
-                ..base
-            },
+            RunParams { channel: shared::bb84::ChannelParams { distance_km: -1.0, ..base.channel }, ..base },
             "distance_km",
         ),
-        (
-            RunParams {
-                attack: Attack::InterceptResend { fraction: 1.5 },
-                ..base
-            },
-            "fraction",
-        ),
-        (
-            RunParams {
-                channel: shared::bb84::ChannelParams {
-                    noise: f64::NAN,
-                    ..base.channel
-                },
-                ..base
-            },
-            "noise",
-        ),
-        (
-            RunParams {
-                source: Source::WeakCoherent { mu: 0.0 },
-                ..base
-            },
-            "mu",
-        ),
+        (RunParams { attack: Attack::InterceptResend { fraction: 1.5 }, ..base }, "fraction"),
+        (RunParams { channel: shared::bb84::ChannelParams { noise: f64::NAN, ..base.channel }, ..base }, "noise"),
+        (RunParams { source: Source::WeakCoherent { mu: 0.0 }, ..base }, "mu"),
     ];
     for (p, name) in cases {
         match run(&p) {
@@ -266,38 +183,25 @@ fn bad_parameters_are_typed_errors() {
             other => panic!("{name}: expected InvalidParameter, got {other:?}"),
         }
     }
-    let pns_single = RunParams {
-        attack: Attack::PhotonNumberSplitting,
-        ..base
-    };
+    let pns_single = RunParams { attack: Attack::PhotonNumberSplitting, ..base };
     assert!(matches!(run(&pns_single), Err(Bb84Error::Incompatible(_))));
 }
 
 #[test]
 fn progress_is_reported_and_cancel_stops_the_run() {
-    let p = RunParams {
-        photons: 1_000_000,
-        ..RunParams::default()
-    };
+    let p = RunParams { photons: 1_000_000, ..RunParams::default() };
     let mut seen = Vec::new();
     let r = run_with_progress(&p, &mut |pr| {
         seen.push(pr);
         ControlFlow::Continue(())
     });
     assert!(r.is_ok());
-    assert!(
-        seen.iter()
-            .any(|s| s.stage == Stage::Quantum && s.done == s.total)
-    );
+    assert!(seen.iter().any(|s| s.stage == Stage::Quantum && s.done == s.total));
     assert!(seen.iter().any(|s| s.stage == Stage::Reconciliation));
     let mut calls = 0;
     let r = run_with_progress(&p, &mut |_| {
         calls += 1;
-        if calls == 2 {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
+        if calls == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
     assert_eq!(r.err(), Some(Bb84Error::Cancelled));
     assert_eq!(calls, 2);
@@ -305,11 +209,7 @@ fn progress_is_reported_and_cancel_stops_the_run() {
 
 #[test]
 fn runs_are_reproducible_from_the_seed() {
-    let p = RunParams {
-        photons: 50_000,
-        seed: 99,
-        ..RunParams::default()
-    };
+    let p = RunParams { photons: 50_000, seed: 99, ..RunParams::default() };
     let a = run(&p).expect("valid");
     let b = run(&p).expect("valid");
     assert_eq!(a, b);
@@ -324,10 +224,7 @@ fn small_runs_have_a_consistent_photon_table() {
     let r = run(&p).expect("valid").report;
     let rows = r.photons.expect("48 ≤ 64 photons are tabulated");
     assert_eq!(rows.len(), 48);
-    let kept = rows
-        .iter()
-        .filter(|r| matches!(r.fate, Fate::Key | Fate::Sampled))
-        .count() as u64;
+    let kept = rows.iter().filter(|r| matches!(r.fate, Fate::Key | Fate::Sampled)).count() as u64;
     assert_eq!(kept, r.stats.quantum.sifted);
     for row in &rows {
         if matches!(row.fate, Fate::Key | Fate::Sampled) {
@@ -348,12 +245,8 @@ fn small_runs_have_a_consistent_photon_table() {
 
 #[test]
 fn photon_number_splitting_is_silent_but_costs_the_key() {
-    let mut p = RunParams {
-        photons: 2_000_000,
-        seed: 12,
-        source: Source::WeakCoherent { mu: 0.6 },
-        ..RunParams::default()
-    };
+    let mut p =
+        RunParams { photons: 2_000_000, seed: 12, source: Source::WeakCoherent { mu: 0.6 }, ..RunParams::default() };
     p.channel.distance_km = 40.0;
     p.channel.noise = 0.01;
     let honest = run(&p).expect("valid").report.stats;
@@ -365,11 +258,7 @@ fn photon_number_splitting_is_silent_but_costs_the_key() {
     let ratio = attacked.quantum.clicks as f64 / honest.quantum.clicks as f64;
     assert!((ratio - 1.0).abs() < 0.03, "click ratio {ratio}");
     // …yet Eve holds a copy of a large share of the sifted bits.
-    assert!(
-        attacked.eve_known_fraction > 0.5,
-        "{}",
-        attacked.eve_known_fraction
-    );
+    assert!(attacked.eve_known_fraction > 0.5, "{}", attacked.eve_known_fraction);
     assert_eq!(honest.eve_known_fraction, 0.0);
     // Without decoy states the GLLP bound must assume exactly this attack:
     // at 40 km the multi-photon share of clicks exceeds 100%, so neither run
@@ -383,8 +272,7 @@ fn photon_number_splitting_is_silent_but_costs_the_key() {
 mod lab_series {
     use super::*;
     use shared::bb84::lab::{
-        cascade_efficiency_vs_qber, key_fraction_vs_qber, qber_vs_eavesdropping,
-        simulated_decoy_rates,
+        cascade_efficiency_vs_qber, key_fraction_vs_qber, qber_vs_eavesdropping, simulated_decoy_rates,
     };
 
     fn go(_: shared::bb84::Progress) -> ControlFlow<()> {
@@ -403,11 +291,7 @@ mod lab_series {
 
     #[test]
     fn key_fraction_stays_under_theory_and_falls_with_qber() {
-        let base = RunParams {
-            photons: 300_000,
-            seed: 80,
-            ..RunParams::default()
-        };
+        let base = RunParams { photons: 300_000, seed: 80, ..RunParams::default() };
         let pts = key_fraction_vs_qber(&base, &[0.0, 0.02, 0.05, 0.12], &mut go).expect("valid");
         for w in pts.windows(2) {
             assert!(w[1].simulated <= w[0].simulated, "{pts:?}");
@@ -421,8 +305,7 @@ mod lab_series {
     #[test]
     fn simulated_decoy_points_match_the_model() {
         let sys = DecoySystem::gys();
-        let pts = simulated_decoy_rates(&sys, 0.48, 0.05, 20_000_000, &[10.0, 50.0], 90, &mut go)
-            .expect("valid");
+        let pts = simulated_decoy_rates(&sys, 0.48, 0.05, 20_000_000, &[10.0, 50.0], 90, &mut go).expect("valid");
         for p in &pts {
             let model = sys.rate_vacuum_weak(0.48, 0.05, p.distance_km);
             // Gains from 2·10⁷ pulses per intensity; the decoy bound amplifies their
@@ -438,8 +321,7 @@ mod lab_series {
 
     #[test]
     fn efficiency_series_is_reported_per_qber() {
-        let pts =
-            cascade_efficiency_vs_qber(&[0.01, 0.05], 10_000, 50, 14, 3, &mut go).expect("valid");
+        let pts = cascade_efficiency_vs_qber(&[0.01, 0.05], 10_000, 50, 14, 3, &mut go).expect("valid");
         for p in &pts {
             assert!(p.efficiency > 1.0 && p.efficiency < 1.2, "{p:?}");
             assert_eq!(p.frame_error_rate, 0.0);
@@ -458,21 +340,12 @@ mod lab_series {
 fn reports_round_trip_through_json() {
     let mut p = ideal(60, 17);
     p.attack = Attack::InterceptResend { fraction: 0.3 };
-    for params in [
-        p,
-        RunParams {
-            photons: 100_000,
-            ..RunParams::default()
-        },
-    ] {
+    for params in [p, RunParams { photons: 100_000, ..RunParams::default() }] {
         let r = run(&params).expect("valid").report;
         let json = serde_json::to_string(&r).expect("serialisable");
         let back: shared::bb84::RunReport = serde_json::from_str(&json).expect("parses back");
         assert_eq!(back.timeline.len(), r.timeline.len());
-        assert_eq!(
-            back.timeline.last().map(std::mem::discriminant),
-            r.timeline.last().map(std::mem::discriminant)
-        );
+        assert_eq!(back.timeline.last().map(std::mem::discriminant), r.timeline.last().map(std::mem::discriminant));
         assert_eq!(back.abort, r.abort);
         assert_eq!(back.photons, r.photons);
         assert_eq!(back.stats.final_key_bits, r.stats.final_key_bits);

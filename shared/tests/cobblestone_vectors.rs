@@ -11,24 +11,17 @@ use std::io::Read;
 
 use shared::crypto::secret::Secret32;
 use shared::format::stream::{
-    self, Aes256GcmChunkCipher, ChunkCipher, OpenFramer, StreamDecryptor, StreamEncryptor,
-    StreamError, StreamKeys,
+    self, Aes256GcmChunkCipher, ChunkCipher, OpenFramer, StreamDecryptor, StreamEncryptor, StreamError, StreamKeys,
 };
 
 fn inflate(hex_ct: &serde_json::Value) -> Vec<u8> {
     let mut out = Vec::new();
-    flate2::read::ZlibDecoder::new(hexf(hex_ct).as_slice())
-        .read_to_end(&mut out)
-        .unwrap();
+    flate2::read::ZlibDecoder::new(hexf(hex_ct).as_slice()).read_to_end(&mut out).unwrap();
     out
 }
 
 /// Streams `ct` in uneven pieces; returns what was emitted and the result.
-fn stream_decrypt(
-    dec: &mut StreamDecryptor,
-    ct: &[u8],
-    piece: usize,
-) -> (Vec<u8>, Result<(), StreamError>) {
+fn stream_decrypt(dec: &mut StreamDecryptor, ct: &[u8], piece: usize) -> (Vec<u8>, Result<(), StreamError>) {
     let mut out = Vec::new();
     let mut res = Ok(());
     for p in ct.chunks(piece.max(1)) {
@@ -54,11 +47,7 @@ fn all_c2sp_chunked_encryption_vectors() {
         let valid = t["result"] == "valid";
 
         if fl.iter().any(|f| f == "InvalidKeySize") {
-            assert_eq!(
-                StreamDecryptor::new(&key, &ctx).err(),
-                Some(StreamError::InvalidKeySize(key.len())),
-                "tc {id}"
-            );
+            assert_eq!(StreamDecryptor::new(&key, &ctx).err(), Some(StreamError::InvalidKeySize(key.len())), "tc {id}");
             counts[2] += 1;
             continue;
         }
@@ -67,16 +56,8 @@ fn all_c2sp_chunked_encryption_vectors() {
             let (out, res) = stream_decrypt(&mut dec, &ct, piece);
             if valid {
                 assert_eq!(res, Ok(()), "tc {id}");
-                assert_eq!(
-                    out.len() as u64,
-                    t["msgLength"].as_u64().unwrap(),
-                    "tc {id}"
-                );
-                assert_eq!(
-                    stream::sha512(&out).as_slice(),
-                    hexf(&t["msgSha512"]).as_slice(),
-                    "tc {id}"
-                );
+                assert_eq!(out.len() as u64, t["msgLength"].as_u64().unwrap(), "tc {id}");
+                assert_eq!(stream::sha512(&out).as_slice(), hexf(&t["msgSha512"]).as_slice(), "tc {id}");
             } else {
                 assert!(res.is_err(), "tc {id} must fail");
                 // Nothing beyond the longest valid prefix, and it keeps failing.
@@ -84,28 +65,19 @@ fn all_c2sp_chunked_encryption_vectors() {
                     let max = usize::try_from(t["msgLength"].as_u64().unwrap()).unwrap();
                     assert!(out.len() <= max, "tc {id}: emitted {} > {max}", out.len());
                     if out.len() == max {
-                        assert_eq!(
-                            stream::sha512(&out).as_slice(),
-                            hexf(&t["msgSha512"]).as_slice()
-                        );
+                        assert_eq!(stream::sha512(&out).as_slice(), hexf(&t["msgSha512"]).as_slice());
                     }
                 } else {
                     assert!(out.is_empty(), "tc {id}: emitted {} bytes", out.len());
                 }
                 if fl.iter().any(|f| f == "HeaderFailure") {
                     assert!(
-                        matches!(
-                            res,
-                            Err(StreamError::CommitmentMismatch | StreamError::HeaderTruncated)
-                        ),
+                        matches!(res, Err(StreamError::CommitmentMismatch | StreamError::HeaderTruncated)),
                         "tc {id}: {res:?}"
                     );
                 }
                 let mut more = Vec::new();
-                assert_eq!(
-                    dec.update(&[0u8; 100], &mut more),
-                    Err(StreamError::Poisoned)
-                );
+                assert_eq!(dec.update(&[0u8; 100], &mut more), Err(StreamError::Poisoned));
                 assert_eq!(dec.finish(&mut more), Err(StreamError::Poisoned));
                 assert!(more.is_empty());
             }
@@ -143,14 +115,8 @@ fn raw_mode(t: &serde_json::Value, ct: &[u8], valid: bool) {
         let full = stream::encrypt(&hexf(&t["key"]), &salt, &hexf(&t["ctx"]), &out).unwrap();
         assert_eq!(full, ct, "tc {id}: committed re-encryption differs");
         let derived = StreamKeys::derive(&hexf(&t["key"]), &salt, &hexf(&t["ctx"])).unwrap();
-        assert_eq!(
-            derived.aead_key().expose().as_slice(),
-            hexf(&t["aeadKey"]).as_slice()
-        );
-        assert_eq!(
-            derived.base_nonce().as_slice(),
-            hexf(&t["baseNonce"]).as_slice()
-        );
+        assert_eq!(derived.aead_key().expose().as_slice(), hexf(&t["aeadKey"]).as_slice());
+        assert_eq!(derived.base_nonce().as_slice(), hexf(&t["baseNonce"]).as_slice());
     }
 }
 
@@ -182,10 +148,7 @@ fn external_cipher_through_framers_matches_driver() {
     for c in last.chunks_mut() {
         let mut buf = c.data().to_vec();
         reference.seal(c.nonce(), &mut buf).unwrap();
-        assert!(
-            c.set_sealed(vec![0; 3]).is_err(),
-            "wrong length must be refused"
-        );
+        assert!(c.set_sealed(vec![0; 3]).is_err(), "wrong length must be refused");
         c.set_sealed(buf).unwrap();
     }
     out.extend(last.into_output().unwrap());
@@ -205,10 +168,7 @@ fn external_cipher_through_framers_matches_driver() {
         }
     }
     let mut plain = Vec::new();
-    assert_eq!(
-        open.release(batch, &mut plain),
-        Err(StreamError::ChunkAuthentication { chunk: 2 })
-    );
+    assert_eq!(open.release(batch, &mut plain), Err(StreamError::ChunkAuthentication { chunk: 2 }));
     assert_eq!(plain, msg[..2 * stream::CHUNK_SIZE]);
     assert_eq!(open.finish().err(), Some(StreamError::Poisoned));
 }

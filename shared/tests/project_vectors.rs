@@ -21,11 +21,7 @@ use shared::identity::{IdentitySeeds, Keyring, PublicIdentity};
 use shared::recovery::RecoveryCode;
 
 fn seeds(rotation: u32, a: u8, b: u8) -> IdentitySeeds {
-    IdentitySeeds {
-        rotation,
-        sign_seed: Secret32::from_bytes([a; 32]),
-        kem_seed: Secret32::from_bytes([b; 32]),
-    }
+    IdentitySeeds { rotation, sign_seed: Secret32::from_bytes([a; 32]), kem_seed: Secret32::from_bytes([b; 32]) }
 }
 
 fn sha(b: &[u8]) -> String {
@@ -92,9 +88,7 @@ fn stream_vectors() -> Value {
 
 fn keyring() -> (Keyring, RecoveryCode) {
     let code = RecoveryCode::from_bytes([7; 32]);
-    let k = Keyring::new(seeds(0, 1, 2), code.backup_public_key())
-        .rotated(seeds(1, 3, 4))
-        .unwrap();
+    let k = Keyring::new(seeds(0, 1, 2), code.backup_public_key()).rotated(seeds(1, 3, 4)).unwrap();
     (k, code)
 }
 
@@ -127,10 +121,7 @@ fn backup_vectors() -> Value {
 fn vault_vectors() -> Value {
     let sender = seeds(0, 1, 2);
     let bob = seeds(0, 5, 6);
-    let link = vault::LinkKey {
-        id: [0x11; 16],
-        key: Secret32::from_bytes([0x22; 32]),
-    };
+    let link = vault::LinkKey { id: [0x11; 16], key: Secret32::from_bytes([0x22; 32]) };
     let content = pattern(20000);
     let meta = vault::Metadata {
         name: "vector.bin".into(),
@@ -139,18 +130,8 @@ fn vault_vectors() -> Value {
         modified: 1_767_225_600,
         note: "project vector".into(),
     };
-    let recipients = [vault::Recipient {
-        identity: bob.identity().public().clone(),
-        link: Some(link.clone()),
-    }];
-    let file = vault::seal(
-        &sender.identity(),
-        &recipients,
-        &meta,
-        &content,
-        &mut rng(13),
-    )
-    .unwrap();
+    let recipients = [vault::Recipient { identity: bob.identity().public().clone(), link: Some(link.clone()) }];
+    let file = vault::seal(&sender.identity(), &recipients, &meta, &content, &mut rng(13)).unwrap();
     let (raw, header_len) = vault::parse_header(&file).unwrap().unwrap();
     let mut bd = vault::BodyDigest::default();
     bd.update(&file[header_len..file.len() - vault::TRAILER_LEN]);
@@ -175,12 +156,8 @@ fn check(name: &str, v: Value) -> Value {
     if std::env::var_os("QV_REGENERATE_VECTORS").is_some() {
         std::fs::write(&path, &text).unwrap();
     }
-    let stored =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (regenerate?)"));
-    assert!(
-        stored == text,
-        "{name}: re-derived bytes differ from the checked-in vector"
-    );
+    let stored = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (regenerate?)"));
+    assert!(stored == text, "{name}: re-derived bytes differ from the checked-in vector");
     serde_json::from_str(&stored).unwrap()
 }
 
@@ -193,10 +170,7 @@ fn identity_and_recovery() {
     let v = check("identity.json", identity_vectors());
     for c in v["cases"].as_array().unwrap() {
         let p = PublicIdentity::from_bytes(&unhex(&c["public_identity"])).unwrap();
-        assert_eq!(
-            hex::encode(p.fingerprint().0),
-            c["fingerprint"].as_str().unwrap()
-        );
+        assert_eq!(hex::encode(p.fingerprint().0), c["fingerprint"].as_str().unwrap());
     }
     let v = check("recovery.json", recovery_vectors());
     for c in v["cases"].as_array().unwrap() {
@@ -216,32 +190,18 @@ fn token_and_backup() {
     let v = check("token.json", token_vectors());
     let (k, code) = keyring();
     assert_eq!(token::decode(&unhex(&v["plain_hex"]), None).unwrap(), k);
-    assert_eq!(
-        token::decode(&unhex(&v["pin_sealed_hex"]), Some(b"2468")).unwrap(),
-        k
-    );
+    assert_eq!(token::decode(&unhex(&v["pin_sealed_hex"]), Some(b"2468")).unwrap(), k);
     let v = check("backup.json", backup_vectors());
     let code2 = RecoveryCode::parse(v["recovery_code"].as_str().unwrap()).unwrap();
     assert_eq!(code2, code);
-    assert_eq!(
-        backup::open(
-            &unhex(&v["file_hex"]),
-            b"correct horse battery staple",
-            &code
-        )
-        .unwrap(),
-        k
-    );
+    assert_eq!(backup::open(&unhex(&v["file_hex"]), b"correct horse battery staple", &code).unwrap(), k);
 }
 
 #[test]
 fn vault() {
     let v = check("vault.json", vault_vectors());
     let file = unhex(&v["file_hex"]);
-    let bob = Keyring::new(
-        seeds(0, 5, 6),
-        RecoveryCode::from_bytes([0; 32]).backup_public_key(),
-    );
+    let bob = Keyring::new(seeds(0, 5, 6), RecoveryCode::from_bytes([0; 32]).backup_public_key());
     let sender_pub = seeds(0, 1, 2).identity().public().clone();
     let links = |_: &[u8; 16]| Some(Secret32::from_bytes([0x22; 32]));
     let lookup = move |_: &shared::identity::Fingerprint| Some(sender_pub.clone());

@@ -10,8 +10,7 @@ use shared::crypto::secret::Secret32;
 use shared::crypto::sign::contexts;
 use shared::format::stream::{CHUNK_SIZE, HEADER_LEN, SEALED_CHUNK_SIZE};
 use shared::format::vault::{
-    self, BodyDigest, LinkKey, Metadata, Recipient, STANZA_LEN, TRAILER_LEN, VaultDecoder,
-    VaultError, parse_header,
+    self, BodyDigest, LinkKey, Metadata, Recipient, STANZA_LEN, TRAILER_LEN, VaultDecoder, VaultError, parse_header,
 };
 use shared::identity::{Fingerprint, IdentitySeeds, Keyring, PublicIdentity};
 use shared::recovery::RecoveryCode;
@@ -39,19 +38,13 @@ fn world() -> World {
         bob: keyring(2),
         carol: keyring(3),
         eve: keyring(4),
-        link: LinkKey {
-            id: [0x11; 16],
-            key: Secret32::from_bytes([0x22; 32]),
-        },
+        link: LinkKey { id: [0x11; 16], key: Secret32::from_bytes([0x22; 32]) },
     }
 }
 
 impl World {
     fn directory(&self) -> Vec<PublicIdentity> {
-        [&self.alice, &self.bob, &self.carol, &self.eve]
-            .iter()
-            .map(|k| k.current.identity().public().clone())
-            .collect()
+        [&self.alice, &self.bob, &self.carol, &self.eve].iter().map(|k| k.current.identity().public().clone()).collect()
     }
     fn lookup(&self) -> impl Fn(&Fingerprint) -> Option<PublicIdentity> {
         let dir = self.directory();
@@ -63,23 +56,10 @@ impl World {
     }
     fn seal(&self, content: &[u8], seed: u8) -> Vec<u8> {
         let recipients = vec![
-            Recipient {
-                identity: self.bob.current.identity().public().clone(),
-                link: Some(self.link.clone()),
-            },
-            Recipient {
-                identity: self.carol.current.identity().public().clone(),
-                link: None,
-            },
+            Recipient { identity: self.bob.current.identity().public().clone(), link: Some(self.link.clone()) },
+            Recipient { identity: self.carol.current.identity().public().clone(), link: None },
         ];
-        vault::seal(
-            &self.alice.current.identity(),
-            &recipients,
-            &meta(content.len()),
-            content,
-            &mut rng(seed),
-        )
-        .unwrap()
+        vault::seal(&self.alice.current.identity(), &recipients, &meta(content.len()), content, &mut rng(seed)).unwrap()
     }
     fn open(&self, who: &Keyring, file: &[u8]) -> Result<Vec<u8>, VaultError> {
         vault::open(file, who, &self.links(), &self.lookup()).map(|(v, c)| {
@@ -100,9 +80,7 @@ fn meta(size: usize) -> Metadata {
 }
 
 fn content(len: usize, seed: u32) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) as u8)
-        .collect()
+    (0..len).map(|i| (i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) as u8).collect()
 }
 
 /// Byte offsets of every region of a file sealed by `World::seal`.
@@ -132,23 +110,13 @@ fn layout(file: &[u8]) -> Layout {
 #[test]
 fn round_trip_boundary_sizes_all_recipients() {
     let w = world();
-    for len in [
-        0,
-        1,
-        CHUNK_SIZE - 1,
-        CHUNK_SIZE,
-        CHUNK_SIZE + 1,
-        2 * CHUNK_SIZE,
-        3 * CHUNK_SIZE + 5,
-        5 * 1024 * 1024 + 3,
-    ] {
+    for len in
+        [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 2 * CHUNK_SIZE, 3 * CHUNK_SIZE + 5, 5 * 1024 * 1024 + 3]
+    {
         let c = content(len, 7);
         let file = w.seal(&c, 1);
         let l = layout(&file);
-        assert_eq!(
-            l.trailer - l.body,
-            shared::format::stream::ciphertext_len(len as u64).unwrap() as usize
-        );
+        assert_eq!(l.trailer - l.body, shared::format::stream::ciphertext_len(len as u64).unwrap() as usize);
         for who in [&w.alice, &w.bob, &w.carol] {
             assert_eq!(w.open(who, &file).as_deref(), Ok(c.as_slice()), "len {len}");
         }
@@ -189,54 +157,19 @@ fn every_region_mutated_gives_the_right_error() {
     use VaultError::*;
     let regions: Vec<(&str, usize, usize, Vec<VaultError>)> = vec![
         ("magic", 0, 4, vec![NotAVaultFile]),
-        (
-            "version",
-            4,
-            5,
-            vec![UnsupportedVersion(4 ^ 1), UnsupportedVersion(1 ^ 2)],
-        ),
+        ("version", 4, 5, vec![UnsupportedVersion(4 ^ 1), UnsupportedVersion(1 ^ 2)]),
         ("suite", 5, 6, vec![]),
         ("flags", 6, 7, vec![Malformed("reserved flags set")]),
         ("sender", 7, 39, vec![TamperedHeader]),
         ("count", 39, 41, vec![]),
-        (
-            "alice stanza fp",
-            l.stanzas,
-            l.stanzas + 32,
-            vec![NotARecipient],
-        ),
-        (
-            "alice stanza rest",
-            l.stanzas + 32,
-            l.stanzas + STANZA_LEN,
-            vec![],
-        ),
-        (
-            "bob stanza",
-            l.stanzas + STANZA_LEN,
-            l.stanzas + 2 * STANZA_LEN,
-            vec![],
-        ),
-        (
-            "carol stanza",
-            l.stanzas + 2 * STANZA_LEN,
-            l.meta_len,
-            vec![],
-        ),
+        ("alice stanza fp", l.stanzas, l.stanzas + 32, vec![NotARecipient]),
+        ("alice stanza rest", l.stanzas + 32, l.stanzas + STANZA_LEN, vec![]),
+        ("bob stanza", l.stanzas + STANZA_LEN, l.stanzas + 2 * STANZA_LEN, vec![]),
+        ("carol stanza", l.stanzas + 2 * STANZA_LEN, l.meta_len, vec![]),
         ("metadata length", l.meta_len, l.meta, vec![]),
         ("metadata", l.meta, l.body, vec![TamperedHeader]),
-        (
-            "body header",
-            l.body,
-            l.body + HEADER_LEN,
-            vec![TamperedBody],
-        ),
-        (
-            "body chunks",
-            l.body + HEADER_LEN,
-            l.trailer,
-            vec![TamperedBody],
-        ),
+        ("body header", l.body, l.body + HEADER_LEN, vec![TamperedBody]),
+        ("body chunks", l.body + HEADER_LEN, l.trailer, vec![TamperedBody]),
         ("trailer", l.trailer, l.end, vec![BadSignature]),
     ];
     for (name, start, end, allowed) in regions {
@@ -247,9 +180,7 @@ fn every_region_mutated_gives_the_right_error() {
                 f[pos] ^= 1 << bit;
                 let what = format!("{name} byte {pos} bit {bit}");
                 let res = w.open(&w.alice, &f);
-                let Err(e) = res else {
-                    panic!("{what}: accepted")
-                };
+                let Err(e) = res else { panic!("{what}: accepted") };
                 let ok = if allowed.is_empty() {
                     // Regions whose exact error depends on the bit: any
                     // header-class error, never a body or signature error.
@@ -280,14 +211,7 @@ fn truncation_at_every_boundary() {
     let file = w.seal(&c, 4);
     let l = layout(&file);
     let mut cuts = vec![0, 1, 3, 4, 5, 6, 7, 39, 41];
-    for b in [
-        l.stanzas + STANZA_LEN,
-        l.stanzas + 2 * STANZA_LEN,
-        l.meta_len,
-        l.meta,
-        l.body,
-        l.body + HEADER_LEN,
-    ] {
+    for b in [l.stanzas + STANZA_LEN, l.stanzas + 2 * STANZA_LEN, l.meta_len, l.meta, l.body, l.body + HEADER_LEN] {
         cuts.extend([b - 1, b, b + 1]);
     }
     for k in 1..=2 {
@@ -363,16 +287,10 @@ fn signers_and_link_keys() {
     // Unknown signer, and a directory that answers with the wrong identity.
     let none = |_: &Fingerprint| None;
     let alice_fp = w.alice.current.identity().public().fingerprint();
-    assert_eq!(
-        vault::open(&file, &w.bob, &w.links(), &none).err(),
-        Some(VaultError::UnknownSigner(alice_fp))
-    );
+    assert_eq!(vault::open(&file, &w.bob, &w.links(), &none).err(), Some(VaultError::UnknownSigner(alice_fp)));
     let carol_pub = w.carol.current.identity().public().clone();
     let wrong = move |_: &Fingerprint| Some(carol_pub.clone());
-    assert!(matches!(
-        vault::open(&file, &w.bob, &w.links(), &wrong),
-        Err(VaultError::WrongSigner { .. })
-    ));
+    assert!(matches!(vault::open(&file, &w.bob, &w.links(), &wrong), Err(VaultError::WrongSigner { .. })));
 
     // Bob, a recipient, re-signs the file: the trailer is bob's valid
     // signature over the same digests, but the file names alice.
@@ -383,39 +301,21 @@ fn signers_and_link_keys() {
     let mut msg = b"quantumvault/v1/vault/signature".to_vec();
     msg.extend_from_slice(&raw.header_digest());
     msg.extend_from_slice(&bd.finalize());
-    let bob_sig = w
-        .bob
-        .current
-        .identity()
-        .signing_key()
-        .sign(&msg, contexts::VAULT_FILE, &mut rng(1))
-        .unwrap();
+    let bob_sig = w.bob.current.identity().signing_key().sign(&msg, contexts::VAULT_FILE, &mut rng(1)).unwrap();
     let mut forged = file.clone();
     forged[l.trailer + 4..].copy_from_slice(&bob_sig);
     assert_eq!(w.open(&w.carol, &forged), Err(VaultError::BadSignature));
     // …and alice's own signature over the same message is what the file has.
-    let alice_sig = w
-        .alice
-        .current
-        .identity()
-        .signing_key()
-        .sign(&msg, contexts::VAULT_FILE, &mut rng(1))
-        .unwrap();
+    let alice_sig = w.alice.current.identity().signing_key().sign(&msg, contexts::VAULT_FILE, &mut rng(1)).unwrap();
     let mut resigned = file.clone();
     resigned[l.trailer + 4..].copy_from_slice(&alice_sig);
     assert_eq!(w.open(&w.carol, &resigned).as_deref(), Ok(c.as_slice()));
 
     // Bob's stanza mixes in the link key.
     let no_links = |_: &[u8; 16]| None;
-    assert_eq!(
-        vault::open(&file, &w.bob, &no_links, &w.lookup()).err(),
-        Some(VaultError::MissingLinkKey)
-    );
+    assert_eq!(vault::open(&file, &w.bob, &no_links, &w.lookup()).err(), Some(VaultError::MissingLinkKey));
     let bad_link = |_: &[u8; 16]| Some(Secret32::from_bytes([0x23; 32]));
-    assert_eq!(
-        vault::open(&file, &w.bob, &bad_link, &w.lookup()).err(),
-        Some(VaultError::TamperedHeader)
-    );
+    assert_eq!(vault::open(&file, &w.bob, &bad_link, &w.lookup()).err(), Some(VaultError::TamperedHeader));
     // Carol's stanza has none, so she needs no link key.
     assert!(vault::open(&file, &w.carol, &no_links, &w.lookup()).is_ok());
 }
@@ -425,10 +325,7 @@ fn files_stay_readable_after_rotation() {
     let w = world();
     let c = content(500, 1);
     let file = w.seal(&c, 30);
-    let rotated = w
-        .bob
-        .rotated(IdentitySeeds::generate(1, &mut rng(9)))
-        .unwrap();
+    let rotated = w.bob.rotated(IdentitySeeds::generate(1, &mut rng(9))).unwrap();
     assert_eq!(w.open(&rotated, &file).as_deref(), Ok(c.as_slice()));
 }
 
@@ -441,10 +338,7 @@ fn encoder_enforces_declared_size() {
     assert_eq!(enc.update(&[0; 6], &mut out), Err(VaultError::SizeMismatch));
     let (mut enc, mut out) = vault::VaultEncoder::new(&id, &[], &meta(10), &mut rng(1)).unwrap();
     enc.update(&[0; 9], &mut out).unwrap();
-    assert_eq!(
-        enc.finish(&mut rng(2), &mut out),
-        Err(VaultError::SizeMismatch)
-    );
+    assert_eq!(enc.finish(&mut rng(2), &mut out), Err(VaultError::SizeMismatch));
 }
 
 #[test]
@@ -465,9 +359,7 @@ fn garbage_and_hostile_headers_never_panic() {
             }
             let mut dec = VaultDecoder::new(&w.alice, &links);
             let mut pending = Vec::new();
-            let res = dec
-                .update(&junk, &mut pending)
-                .and_then(|()| dec.finish(&mut pending, &lookup));
+            let res = dec.update(&junk, &mut pending).and_then(|()| dec.finish(&mut pending, &lookup));
             assert!(res.is_err());
             assert!(pending.is_empty());
         }
@@ -510,9 +402,7 @@ fn external_cipher_path_matches_builtin() {
     let mut dec = VaultDecoder::new(&w.alice, &links);
     let mut pending = Vec::new();
     let mut opener: Option<Aes256GcmChunkCipher> = None;
-    let mut open_ext = |dec: &mut VaultDecoder<'_>,
-                        mut b: shared::format::stream::Batch,
-                        pending: &mut Vec<u8>| {
+    let mut open_ext = |dec: &mut VaultDecoder<'_>, mut b: shared::format::stream::Batch, pending: &mut Vec<u8>| {
         if !b.is_empty() {
             let key = dec.chunk_key().unwrap();
             let o = opener.get_or_insert_with(|| Aes256GcmChunkCipher::from_key(key));

@@ -40,30 +40,16 @@ fn aes_gcm_256_bit_groups() {
         }
         let opened = key.open_with_slice_nonce(&iv, &aad, &sealed);
         if valid {
-            assert_eq!(
-                opened.as_deref().map(|v| v.as_slice()),
-                Ok(msg.as_slice()),
-                "tc {id}"
-            );
-            assert_eq!(
-                key.seal_with_slice_nonce(&iv, &aad, &msg).unwrap(),
-                sealed,
-                "tc {id}"
-            );
+            assert_eq!(opened.as_deref().map(|v| v.as_slice()), Ok(msg.as_slice()), "tc {id}");
+            assert_eq!(key.seal_with_slice_nonce(&iv, &aad, &msg).unwrap(), sealed, "tc {id}");
         } else {
             assert!(opened.is_err(), "tc {id} must fail");
         }
         ran += 1;
     }
-    assert!(
-        ran >= 60 && refused_nonce > 0,
-        "ran {ran}, refused {refused_nonce}"
-    );
+    assert!(ran >= 60 && refused_nonce > 0, "ran {ran}, refused {refused_nonce}");
     // The 256-bit key check in the wrapper itself.
-    assert_eq!(
-        Aes256GcmKey::from_slice(&[0; 16]).err(),
-        Some(AeadError::InvalidKeyLength(16))
-    );
+    assert_eq!(Aes256GcmKey::from_slice(&[0; 16]).err(), Some(AeadError::InvalidKeyLength(16)));
 }
 
 fn hkdf_file(name: &str, sha512: bool) {
@@ -80,11 +66,7 @@ fn hkdf_file(name: &str, sha512: bool) {
         let id = &t["tcId"];
         if t["result"] == "valid" {
             let okm = hexf(&t["okm"]);
-            assert_eq!(
-                got.as_deref().unwrap().as_slice(),
-                okm.as_slice(),
-                "tc {id}"
-            );
+            assert_eq!(got.as_deref().unwrap().as_slice(), okm.as_slice(), "tc {id}");
             if sha512 {
                 // Our hand-composed HKDF-Expand (Cobblestone needs a 32-byte
                 // PRK, which the `hkdf` crate refuses) must agree as well.
@@ -121,12 +103,7 @@ fn mlkem_1024_keygen_from_seed() {
     for (_, t) in tests(&doc) {
         let seed = Secret::<64>::from_slice(&hexf(&t["seed"])).unwrap();
         let pk = MlKemSecretKey::from_seed(&seed).public_key();
-        assert_eq!(
-            pk.as_bytes().as_slice(),
-            hexf(&t["ek"]).as_slice(),
-            "tc {}",
-            t["tcId"]
-        );
+        assert_eq!(pk.as_bytes().as_slice(), hexf(&t["ek"]).as_slice(), "tc {}", t["tcId"]);
     }
 }
 
@@ -143,24 +120,13 @@ fn mlkem_1024_decapsulation() {
         });
         if t["result"] == "valid" {
             let (pk, ss) = outcome.unwrap();
-            assert_eq!(
-                pk.as_bytes().as_slice(),
-                hexf(&t["ek"]).as_slice(),
-                "tc {id}"
-            );
-            assert_eq!(
-                ss.unwrap().expose().as_slice(),
-                hexf(&t["K"]).as_slice(),
-                "tc {id}"
-            );
+            assert_eq!(pk.as_bytes().as_slice(), hexf(&t["ek"]).as_slice(), "tc {id}");
+            assert_eq!(ss.unwrap().expose().as_slice(), hexf(&t["K"]).as_slice(), "tc {id}");
             valid += 1;
         } else {
             // Invalid vectors here are malformed seeds or ciphertext lengths:
             // the wrapper must refuse them, never decapsulate.
-            assert!(
-                outcome.is_none_or(|(_, ss)| ss.is_err()),
-                "tc {id} must be refused"
-            );
+            assert!(outcome.is_none_or(|(_, ss)| ss.is_err()), "tc {id} must be refused");
             invalid += 1;
         }
     }
@@ -179,11 +145,7 @@ fn mldsa_65_sign_from_seed() {
         };
         let sk = SigningKey::from_seed(&seed);
         let vk = sk.verifying_key();
-        assert_eq!(
-            vk.as_bytes().as_slice(),
-            hexf(&g["publicKey"]).as_slice(),
-            "tc {id}"
-        );
+        assert_eq!(vk.as_bytes().as_slice(), hexf(&g["publicKey"]).as_slice(), "tc {id}");
         if t.get("msg").is_none() {
             // External-mu signing (`Internal` flag) is not part of our API.
             assert!(flags(t).contains(&"Internal".to_string()));
@@ -213,8 +175,7 @@ fn mldsa_65_verify() {
     for (g, t) in tests(&doc) {
         let id = &t["tcId"];
         let (msg, ctx, sig) = (hexf(&t["msg"]), hexf(&t["ctx"]), hexf(&t["sig"]));
-        let res = VerifyingKey::from_bytes(&hexf(&g["publicKey"]))
-            .and_then(|vk| vk.verify(&msg, &ctx, &sig));
+        let res = VerifyingKey::from_bytes(&hexf(&g["publicKey"])).and_then(|vk| vk.verify(&msg, &ctx, &sig));
         if t["result"] == "valid" {
             assert_eq!(res, Ok(()), "tc {id}");
             ok += 1;
@@ -228,12 +189,8 @@ fn mldsa_65_verify() {
 
 #[test]
 fn xwing_draft_kats() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/vectors/xwing_draft_kats.json"
-    );
-    let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/xwing_draft_kats.json");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let list = doc.as_array().unwrap();
     assert!(!list.is_empty());
     for v in list {

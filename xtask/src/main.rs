@@ -5,6 +5,7 @@
 //! the browser tests. Every step either installs what it lacks or stops
 //! with the exact command to run.
 
+mod audit;
 mod dist;
 mod process;
 mod setup;
@@ -24,6 +25,7 @@ TASKS:
   dist [--dev]          build the app into dist/ (content-hashed, precompressed)
   setup [--test]        install the pinned tools (with --test: Chromium and ChromeDriver too)
   lint                  cargo fmt --check and clippy (native and wasm32), warnings are errors
+  audit                 dependency advisories (offline RustSec snapshot), licences, bans (cargo-deny)
   help                  this text
 ";
 
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         "run" => run(rest),
         "test" => test::all(),
         "lint" => test::lint(),
+        "audit" => audit::run(),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

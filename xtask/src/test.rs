@@ -1,14 +1,18 @@
-//! The whole test suite, in the order that fails fastest: native tests, wasm
+//! The whole test suite, in the order that fails fastest: dependency audit,
+//! native tests (the server on SQLite + folder, then on PostgreSQL + S3), wasm
 //! tests in headless Chromium, then the built app end to end in Chromium.
 
 use crate::process::{self, args};
 use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
-use crate::{dist, root};
+use crate::{audit, dist, root};
 
 /// Runs every test of every crate, then the end-to-end browser tests.
 pub fn all() -> Result<(), String> {
     let tools = setup::tools(true)?;
+    audit::run()?;
     process::run("cargo", &args(&["test", "--workspace", "--exclude", "app"]), &[])?;
+    // The server suite again, on PostgreSQL + S3-compatible storage started on loopback.
+    process::run("bash", &args(&["scripts/test-services.sh"]), &[])?;
 
     let runner = tools.wasm_bindgen_test_runner.display().to_string();
     process::run(

@@ -20,18 +20,12 @@ impl BitVec {
 
     /// An empty vector with room for `bits` bits.
     pub fn with_capacity(bits: usize) -> Self {
-        Self {
-            words: Vec::with_capacity(bits.div_ceil(64)),
-            len: 0,
-        }
+        Self { words: Vec::with_capacity(bits.div_ceil(64)), len: 0 }
     }
 
     /// `len` zero bits.
     pub fn zeros(len: usize) -> Self {
-        Self {
-            words: vec![0; len.div_ceil(64)],
-            len,
-        }
+        Self { words: vec![0; len.div_ceil(64)], len }
     }
 
     /// Builds a vector from booleans (handy in tests and small tables).
@@ -112,11 +106,7 @@ impl BitVec {
         if count == 0 {
             return;
         }
-        let word = if count >= 64 {
-            word
-        } else {
-            word & ((1u64 << count) - 1)
-        };
+        let word = if count >= 64 { word } else { word & ((1u64 << count) - 1) };
         let bit = self.len & 63;
         if bit == 0 {
             self.words.push(word);
@@ -140,11 +130,8 @@ impl BitVec {
     pub fn hamming_distance(&self, other: &Self) -> usize {
         let n = self.len.min(other.len);
         let full = n / 64;
-        let mut d: usize = self.words[..full]
-            .iter()
-            .zip(&other.words[..full])
-            .map(|(a, b)| (a ^ b).count_ones() as usize)
-            .sum();
+        let mut d: usize =
+            self.words[..full].iter().zip(&other.words[..full]).map(|(a, b)| (a ^ b).count_ones() as usize).sum();
         let rest = n & 63;
         if rest > 0 {
             let m = (1u64 << rest) - 1;

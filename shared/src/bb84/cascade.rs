@@ -55,11 +55,7 @@ pub struct CascadeOutcome {
 
 /// Block sizes for `passes` passes over `n` bits at estimated QBER `qber`.
 pub fn block_sizes(n: usize, qber: f64, passes: u32) -> Vec<usize> {
-    let q = if qber.is_finite() {
-        qber.clamp(MIN_QBER, 0.5)
-    } else {
-        0.5
-    };
+    let q = if qber.is_finite() { qber.clamp(MIN_QBER, 0.5) } else { 0.5 };
     let alpha = (1.0 / q).log2() - 0.5;
     let k1 = 2f64.powf(alpha.ceil()) as usize;
     let k2 = 2f64.powf(((alpha + 12.0) / 2.0).ceil()) as usize;
@@ -117,12 +113,7 @@ impl CascadePlan {
             order.push(o);
             pos.push(inv);
         }
-        Ok(Self {
-            n,
-            sizes,
-            order,
-            pos,
-        })
+        Ok(Self { n, sizes, order, pos })
     }
 
     /// Frame length the plan was made for.
@@ -138,16 +129,10 @@ impl CascadePlan {
     /// Reconciles Bob's frame `bob` against Alice's `alice` (same length as the plan).
     pub fn reconcile(&self, alice: &BitVec, bob: &BitVec) -> Result<CascadeOutcome> {
         if alice.len() != bob.len() {
-            return Err(Bb84Error::LengthMismatch {
-                alice: alice.len(),
-                bob: bob.len(),
-            });
+            return Err(Bb84Error::LengthMismatch { alice: alice.len(), bob: bob.len() });
         }
         if alice.len() != self.n {
-            return Err(Bb84Error::LengthMismatch {
-                alice: self.n,
-                bob: alice.len(),
-            });
+            return Err(Bb84Error::LengthMismatch { alice: self.n, bob: alice.len() });
         }
         let mut s = Session::new(self, alice, bob);
         for p in 0..self.sizes.len() {
@@ -157,22 +142,12 @@ impl CascadePlan {
         for &b in &s.bob {
             corrected.push(b == 1);
         }
-        Ok(CascadeOutcome {
-            corrected,
-            leaked: s.leaked,
-            passes: s.stats,
-        })
+        Ok(CascadeOutcome { corrected, leaked: s.leaked, passes: s.stats })
     }
 }
 
 /// Reconciles one frame with a fresh plan (convenience for single frames).
-pub fn reconcile(
-    alice: &BitVec,
-    bob: &BitVec,
-    qber: f64,
-    passes: u32,
-    rng: &mut SimRng,
-) -> Result<CascadeOutcome> {
+pub fn reconcile(alice: &BitVec, bob: &BitVec, qber: f64, passes: u32, rng: &mut SimRng) -> Result<CascadeOutcome> {
     CascadePlan::new(alice.len(), qber, passes, rng)?.reconcile(alice, bob)
 }
 
@@ -205,11 +180,7 @@ struct Session<'a> {
 
 impl<'a> Session<'a> {
     fn new(plan: &'a CascadePlan, alice: &BitVec, bob: &BitVec) -> Self {
-        let unpack = |v: &BitVec| {
-            (0..v.len())
-                .map(|i| u8::from(v.get(i)))
-                .collect::<Vec<u8>>()
-        };
+        let unpack = |v: &BitVec| (0..v.len()).map(|i| u8::from(v.get(i))).collect::<Vec<u8>>();
         Self {
             plan,
             alice: unpack(alice),
@@ -242,12 +213,7 @@ impl<'a> Session<'a> {
         self.nodes.push(nodes);
         self.stride.push(stride);
         self.started = p + 1;
-        self.stats.push(PassStats {
-            pass: p as u32 + 1,
-            block_size: k,
-            parities: blocks as u64,
-            corrections: 0,
-        });
+        self.stats.push(PassStats { pass: p as u32 + 1, block_size: k, parities: blocks as u64, corrections: 0 });
         self.leaked += blocks as u64;
         for b in 0..blocks {
             if ap[b] != bp[b] {
@@ -368,11 +334,7 @@ pub fn bsc_frame(n: usize, qber: f64, rng: &mut SimRng) -> (BitVec, BitVec) {
 
 /// Binary entropy h(p) in bits.
 pub fn binary_entropy(p: f64) -> f64 {
-    if p <= 0.0 || p >= 1.0 {
-        0.0
-    } else {
-        -p * p.log2() - (1.0 - p) * (1.0 - p).log2()
-    }
+    if p <= 0.0 || p >= 1.0 { 0.0 } else { -p * p.log2() - (1.0 - p) * (1.0 - p).log2() }
 }
 
 /// Reconciliation efficiency f = leaked / (n·h(Q)); `None` when h(Q) = 0.
@@ -410,9 +372,6 @@ mod tests {
         let mut rng = sim_rng(7, 1);
         let a = BitVec::zeros(100);
         let b = BitVec::zeros(99);
-        assert!(matches!(
-            reconcile(&a, &b, 0.02, 4, &mut rng),
-            Err(Bb84Error::LengthMismatch { .. })
-        ));
+        assert!(matches!(reconcile(&a, &b, 0.02, 4, &mut rng), Err(Bb84Error::LengthMismatch { .. })));
     }
 }

@@ -38,21 +38,11 @@ pub enum Bb84Error {
 pub type Result<T> = core::result::Result<T, Bb84Error>;
 
 /// Checks that `value` is finite and within `[lo, hi]`.
-pub(crate) fn check_range(
-    name: &'static str,
-    value: f64,
-    lo: f64,
-    hi: f64,
-    expected: &'static str,
-) -> Result<()> {
+pub(crate) fn check_range(name: &'static str, value: f64, lo: f64, hi: f64, expected: &'static str) -> Result<()> {
     if value.is_finite() && value >= lo && value <= hi {
         Ok(())
     } else {
-        Err(Bb84Error::InvalidParameter {
-            name,
-            value: format!("{value}"),
-            expected,
-        })
+        Err(Bb84Error::InvalidParameter { name, value: format!("{value}"), expected })
     }
 }
 

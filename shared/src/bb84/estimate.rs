@@ -57,13 +57,7 @@ pub fn sample(alice: &BitVec, bob: &BitVec, fraction: f64, rng: &mut SimRng) -> 
         kb.push_word(out_b, k);
         i += take;
     }
-    Sample {
-        alice: ka,
-        bob: kb,
-        disclosed,
-        bits,
-        errors,
-    }
+    Sample { alice: ka, bob: kb, disclosed, bits, errors }
 }
 
 /// Bounds the QBER of the `n` unsampled bits from `errors` in a sample of
@@ -72,18 +66,10 @@ pub fn sample(alice: &BitVec, bob: &BitVec, fraction: f64, rng: &mut SimRng) -> 
 /// μ = √( (n+k)/(n·k) · (k+1)/k · ln(1/ε_PE) ).
 pub fn bound_qber(errors: u64, k: u64, n: u64, eps_pe: f64) -> QberEstimate {
     if k == 0 || n == 0 {
-        return QberEstimate {
-            estimate: 0.5,
-            margin: 0.5,
-            upper_bound: 0.5,
-        };
+        return QberEstimate { estimate: 0.5, margin: 0.5, upper_bound: 0.5 };
     }
     let (kf, nf) = (k as f64, n as f64);
     let estimate = errors as f64 / kf;
     let margin = ((nf + kf) / (nf * kf) * (kf + 1.0) / kf * (1.0 / eps_pe).ln()).sqrt();
-    QberEstimate {
-        estimate,
-        margin,
-        upper_bound: (estimate + margin).min(0.5),
-    }
+    QberEstimate { estimate, margin, upper_bound: (estimate + margin).min(0.5) }
 }

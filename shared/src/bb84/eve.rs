@@ -26,13 +26,7 @@ pub(crate) struct Resent {
 #[inline]
 pub(crate) fn intercept_resend(rng: &mut SimRng, alice: &AliceWord, mask: u64) -> Resent {
     if mask == 0 {
-        return Resent {
-            basis: alice.basis,
-            bit: alice.bit,
-            touched: 0,
-            eve_basis: 0,
-            eve_bit: 0,
-        };
+        return Resent { basis: alice.basis, bit: alice.bit, touched: 0, eve_basis: 0, eve_bit: 0 };
     }
     let eve_basis = rng.next_u64();
     let coin = rng.next_u64();
@@ -80,20 +74,13 @@ impl PnsPlan {
         let (single_pass, multi_forward) = if multi_click >= honest_click {
             (0.0, (honest_click / multi_click).min(1.0))
         } else {
-            (
-                ((honest_click - multi_click) / (p1 * eta_bob)).clamp(0.0, 1.0),
-                1.0,
-            )
+            (((honest_click - multi_click) / (p1 * eta_bob)).clamp(0.0, 1.0), 1.0)
         };
         let nonvacuum = 1.0 - p0;
         Self {
             mu,
             vacuum: Bernoulli::new(p0),
-            single_given_nonvacuum: Bernoulli::new(if nonvacuum > 0.0 {
-                p1 / nonvacuum
-            } else {
-                1.0
-            }),
+            single_given_nonvacuum: Bernoulli::new(if nonvacuum > 0.0 { p1 / nonvacuum } else { 1.0 }),
             single_click: Bernoulli::new(single_pass * eta_bob),
             multi_forward,
             eta_bob,

@@ -80,12 +80,7 @@ pub struct KeyLengthBound {
 
 /// Evaluates the finite-key formula.
 pub fn secure_key_length(i: &KeyLengthInputs) -> KeyLengthBound {
-    let q = bound_qber(
-        i.sample_errors,
-        i.sample_bits,
-        i.n_estimated.max(1),
-        i.eps_pe,
-    );
+    let q = bound_qber(i.sample_errors, i.sample_bits, i.n_estimated.max(1), i.eps_pe);
     let delta = i.multi_photon_fraction.clamp(0.0, 1.0);
     let single = 1.0 - delta;
     let entropy_bits = if single <= 0.0 {
@@ -97,11 +92,7 @@ pub fn secure_key_length(i: &KeyLengthInputs) -> KeyLengthBound {
     let leaked_bits = i.leak_ec + i.leak_verify;
     let pa_penalty_bits = 2.0 * (1.0 / (2.0 * i.eps_pa)).log2();
     let raw = entropy_bits - leaked_bits as f64 - pa_penalty_bits;
-    let length = if raw.is_finite() && raw > 0.0 {
-        (raw.floor() as u64).min(i.n)
-    } else {
-        0
-    };
+    let length = if raw.is_finite() && raw > 0.0 { (raw.floor() as u64).min(i.n) } else { 0 };
     KeyLengthBound {
         qber_estimate: q.estimate,
         qber_margin: q.margin,

@@ -26,13 +26,8 @@ fn point<T>(
     total: usize,
     f: impl FnOnce(&mut ProgressFn<'_>) -> Result<T>,
 ) -> Result<T> {
-    let mut inner = |_p: Progress| -> ControlFlow<()> {
-        progress(Progress {
-            stage,
-            done: i as u64,
-            total: total as u64,
-        })
-    };
+    let mut inner =
+        |_p: Progress| -> ControlFlow<()> { progress(Progress { stage, done: i as u64, total: total as u64 }) };
     f(&mut inner)
 }
 
@@ -67,27 +62,16 @@ pub fn qber_vs_eavesdropping(
             photon_table_limit: 0,
             ..*base
         };
-        let q = point(progress, Stage::Quantum, i, fractions.len(), |cb| {
-            quantum_phase(&p, cb)
-        })?;
+        let q = point(progress, Stage::Quantum, i, fractions.len(), |cb| quantum_phase(&p, cb))?;
         let c = q.counts;
         out.push(QberPoint {
             fraction,
-            simulated: if c.sifted == 0 {
-                0.0
-            } else {
-                c.sifted_errors as f64 / c.sifted as f64
-            },
+            simulated: if c.sifted == 0 { 0.0 } else { c.sifted_errors as f64 / c.sifted as f64 },
             sifted_bits: c.sifted,
             line: 0.25 * fraction,
             theory: e + 0.25 * fraction * (1.0 - 2.0 * e),
         });
-        report(
-            progress,
-            Stage::Quantum,
-            i as u64 + 1,
-            fractions.len() as u64,
-        )?;
+        report(progress, Stage::Quantum, i as u64 + 1, fractions.len() as u64)?;
     }
     Ok(out)
 }
@@ -119,45 +103,23 @@ pub fn key_fraction_vs_qber(
 ) -> Result<Vec<KeyFractionPoint>> {
     let mut out = Vec::with_capacity(noises.len());
     for (i, &noise) in noises.iter().enumerate() {
-        check_range(
-            "noise",
-            noise,
-            0.0,
-            0.5,
-            "a flip probability between 0 and 0.5",
-        )?;
-        let mut p = RunParams {
-            attack: Attack::None,
-            seed: base.seed.wrapping_add(i as u64),
-            photon_table_limit: 0,
-            ..*base
-        };
+        check_range("noise", noise, 0.0, 0.5, "a flip probability between 0 and 0.5")?;
+        let mut p =
+            RunParams { attack: Attack::None, seed: base.seed.wrapping_add(i as u64), photon_table_limit: 0, ..*base };
         p.channel.noise = noise;
-        let r = point(progress, Stage::Reconciliation, i, noises.len(), |cb| {
-            run_with_progress(&p, cb)
-        })?
-        .report;
+        let r = point(progress, Stage::Reconciliation, i, noises.len(), |cb| run_with_progress(&p, cb))?.report;
         let s = &r.stats;
         let f = s.efficiency.unwrap_or(1.0);
         out.push(KeyFractionPoint {
             noise,
             qber: s.qber_true,
-            simulated: if s.quantum.sifted == 0 {
-                0.0
-            } else {
-                s.final_key_bits as f64 / s.quantum.sifted as f64
-            },
+            simulated: if s.quantum.sifted == 0 { 0.0 } else { s.final_key_bits as f64 / s.quantum.sifted as f64 },
             theory_ideal: secret_fraction(s.qber_true, 1.0),
             theory_cascade: secret_fraction(s.qber_true, f),
             efficiency: s.efficiency,
             aborted: r.abort.is_some(),
         });
-        report(
-            progress,
-            Stage::Reconciliation,
-            i as u64 + 1,
-            noises.len() as u64,
-        )?;
+        report(progress, Stage::Reconciliation, i as u64 + 1, noises.len() as u64)?;
     }
     Ok(out)
 }
@@ -188,13 +150,7 @@ pub fn simulated_decoy_rates(
     seed: u64,
     progress: &mut ProgressFn<'_>,
 ) -> Result<Vec<SimulatedRatePoint>> {
-    check_range(
-        "mu",
-        mu,
-        1e-3,
-        2.0,
-        "a signal intensity between 0.001 and 2",
-    )?;
+    check_range("mu", mu, 1e-3, 2.0, "a signal intensity between 0.001 and 2")?;
     check_range("nu", nu, 1e-4, mu, "a decoy intensity above 0 and below mu")?;
     let mut out = Vec::with_capacity(distances_km.len());
     for (i, &d) in distances_km.iter().enumerate() {
@@ -211,41 +167,17 @@ pub fn simulated_decoy_rates(
             p.channel.noise = sys.e_det;
             p.detector.efficiency = sys.eta_bob;
             p.detector.dark_count_probability = sys.y0;
-            let c = point(progress, Stage::Quantum, i, distances_km.len(), |cb| {
-                quantum_phase(&p, cb)
-            })?
-            .counts;
+            let c = point(progress, Stage::Quantum, i, distances_km.len(), |cb| quantum_phase(&p, cb))?.counts;
             let gain = c.clicks as f64 / c.pulses as f64;
-            let err = if c.sifted == 0 {
-                0.0
-            } else {
-                c.sifted_errors as f64 / c.sifted as f64
-            };
+            let err = if c.sifted == 0 { 0.0 } else { c.sifted_errors as f64 / c.sifted as f64 };
             Ok((gain, err))
         };
         let (gain_mu, error_mu) = observe(mu, 0)?;
         let (gain_nu, error_nu) = observe(nu, 1)?;
         let (y0, _) = observe(1e-6, 2)?;
-        let observed = DecoyObservation {
-            mu,
-            nu,
-            gain_mu,
-            error_mu,
-            gain_nu,
-            error_nu,
-            y0,
-        };
-        out.push(SimulatedRatePoint {
-            distance_km: d,
-            rate: vacuum_weak_rate(&observed, sys.f, sys.q),
-            observed,
-        });
-        report(
-            progress,
-            Stage::Quantum,
-            i as u64 + 1,
-            distances_km.len() as u64,
-        )?;
+        let observed = DecoyObservation { mu, nu, gain_mu, error_mu, gain_nu, error_nu, y0 };
+        out.push(SimulatedRatePoint { distance_km: d, rate: vacuum_weak_rate(&observed, sys.f, sys.q), observed });
+        report(progress, Stage::Quantum, i as u64 + 1, distances_km.len() as u64)?;
     }
     Ok(out)
 }
@@ -290,26 +222,16 @@ pub fn cascade_efficiency_vs_qber(
             let (a, b) = bsc_frame(frame_bits, q, &mut rng);
             let r = plan.reconcile(&a, &b)?;
             leaked += r.leaked;
-            ideal += frame_bits as f64
-                * binary_entropy(a.hamming_distance(&b) as f64 / frame_bits as f64);
+            ideal += frame_bits as f64 * binary_entropy(a.hamming_distance(&b) as f64 / frame_bits as f64);
             failed += u32::from(r.corrected != a);
         }
         out.push(EfficiencyPoint {
             qber: q,
-            efficiency: if ideal > 0.0 {
-                leaked as f64 / ideal
-            } else {
-                0.0
-            },
+            efficiency: if ideal > 0.0 { leaked as f64 / ideal } else { 0.0 },
             frame_error_rate: f64::from(failed) / f64::from(frames.max(1)),
             mean_leaked: leaked as f64 / f64::from(frames.max(1)),
         });
-        report(
-            progress,
-            Stage::Reconciliation,
-            i as u64 + 1,
-            qbers.len() as u64,
-        )?;
+        report(progress, Stage::Reconciliation, i as u64 + 1, qbers.len() as u64)?;
     }
     Ok(out)
 }

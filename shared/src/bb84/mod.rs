@@ -27,9 +27,7 @@ pub mod verify;
 
 pub use bits::BitVec;
 pub use error::{Bb84Error, Result};
-pub use params::{
-    Attack, CascadeParams, ChannelParams, DetectorParams, PostParams, RunParams, Source,
-};
+pub use params::{Attack, CascadeParams, ChannelParams, DetectorParams, PostParams, RunParams, Source};
 pub use progress::{Progress, ProgressFn, Stage};
 pub use quantum::QuantumCounts;
 pub use run::{RunOutput, RunReport, RunStats, run, run_with_progress};

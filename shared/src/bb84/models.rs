@@ -49,24 +49,11 @@ impl DecoySystem {
     /// The GYS experiment (Gobby, Yuan, Shields 2004) as used by Lo, Ma and
     /// Chen (PRL 94, 230504, 2005): cutoff near 142 km.
     pub fn gys() -> Self {
-        Self {
-            attenuation_db_per_km: 0.21,
-            e_det: 0.033,
-            y0: 1.7e-6,
-            eta_bob: 0.045,
-            f: 1.22,
-            q: 0.5,
-        }
+        Self { attenuation_db_per_km: 0.21, e_det: 0.033, y0: 1.7e-6, eta_bob: 0.045, f: 1.22, q: 0.5 }
     }
 
     fn validate(&self) -> Result<()> {
-        check_range(
-            "attenuation_db_per_km",
-            self.attenuation_db_per_km,
-            0.0,
-            100.0,
-            "between 0 and 100 dB/km",
-        )?;
+        check_range("attenuation_db_per_km", self.attenuation_db_per_km, 0.0, 100.0, "between 0 and 100 dB/km")?;
         check_range("e_det", self.e_det, 0.0, 0.5, "between 0 and 0.5")?;
         check_probability("y0", self.y0)?;
         check_range("eta_bob", self.eta_bob, 1e-9, 1.0, "above 0 and at most 1")?;
@@ -103,15 +90,7 @@ impl DecoySystem {
         let (gain_mu, error_mu) = self.gain_error(mu, km);
         let (gain_nu, error_nu) = self.gain_error(nu, km);
         vacuum_weak_rate(
-            &DecoyObservation {
-                mu,
-                nu,
-                gain_mu,
-                error_mu,
-                gain_nu,
-                error_nu,
-                y0: self.y0,
-            },
+            &DecoyObservation { mu, nu, gain_mu, error_mu, gain_nu, error_nu, y0: self.y0 },
             self.f,
             self.q,
         )
@@ -148,9 +127,7 @@ pub fn vacuum_weak_rate(o: &DecoyObservation, f: f64, q: f64) -> f64 {
         return 0.0;
     }
     let y1 = mu / (mu * nu - nu * nu)
-        * (o.gain_nu * nu.exp()
-            - o.gain_mu * mu.exp() * nu * nu / (mu * mu)
-            - (mu * mu - nu * nu) / (mu * mu) * o.y0);
+        * (o.gain_nu * nu.exp() - o.gain_mu * mu.exp() * nu * nu / (mu * mu) - (mu * mu - nu * nu) / (mu * mu) * o.y0);
     if y1.is_nan() || y1 <= 0.0 {
         return 0.0;
     }
@@ -177,44 +154,20 @@ fn best_over_mu(rate: impl Fn(f64) -> f64) -> (f64, f64) {
     (1..=100)
         .map(|i| f64::from(i) * 0.01)
         .map(|mu| (rate(mu), mu))
-        .fold(
-            (0.0, 0.0),
-            |best, cur| if cur.0 > best.0 { cur } else { best },
-        )
+        .fold((0.0, 0.0), |best, cur| if cur.0 > best.0 { cur } else { best })
 }
 
 /// Key rate vs distance for `sys`, with a weak decoy of intensity `nu`.
-pub fn decoy_rate_curve(
-    sys: &DecoySystem,
-    nu: f64,
-    distances_km: &[f64],
-) -> Result<Vec<RatePoint>> {
+pub fn decoy_rate_curve(sys: &DecoySystem, nu: f64, distances_km: &[f64]) -> Result<Vec<RatePoint>> {
     sys.validate()?;
-    check_range(
-        "nu",
-        nu,
-        1e-6,
-        1.0,
-        "a weak-decoy intensity above 0 and at most 1",
-    )?;
+    check_range("nu", nu, 1e-6, 1.0, "a weak-decoy intensity above 0 and at most 1")?;
     distances_km
         .iter()
         .map(|&d| {
             check_range("distance_km", d, 0.0, 10_000.0, "between 0 and 10 000 km")?;
             let (ideal, _) = best_over_mu(|mu| sys.rate_ideal_decoy(mu, d));
-            let (vw, mu) = best_over_mu(|mu| {
-                if mu > nu {
-                    sys.rate_vacuum_weak(mu, nu, d)
-                } else {
-                    0.0
-                }
-            });
-            Ok(RatePoint {
-                distance_km: d,
-                ideal_decoy: ideal,
-                vacuum_weak: vw,
-                best_mu: mu,
-            })
+            let (vw, mu) = best_over_mu(|mu| if mu > nu { sys.rate_vacuum_weak(mu, nu, d) } else { 0.0 });
+            Ok(RatePoint { distance_km: d, ideal_decoy: ideal, vacuum_weak: vw, best_mu: mu })
         })
         .collect()
 }
@@ -225,13 +178,7 @@ pub fn cutoff_km(sys: &DecoySystem, vacuum_weak: bool, nu: f64) -> Result<f64> {
     sys.validate()?;
     let positive = |d: f64| {
         let (r, _) = if vacuum_weak {
-            best_over_mu(|mu| {
-                if mu > nu {
-                    sys.rate_vacuum_weak(mu, nu, d)
-                } else {
-                    0.0
-                }
-            })
+            best_over_mu(|mu| if mu > nu { sys.rate_vacuum_weak(mu, nu, d) } else { 0.0 })
         } else {
             best_over_mu(|mu| sys.rate_ideal_decoy(mu, d))
         };

@@ -118,29 +118,19 @@ pub struct RunParams {
 
 impl Default for ChannelParams {
     fn default() -> Self {
-        Self {
-            distance_km: 10.0,
-            attenuation_db_per_km: 0.2,
-            noise: 0.01,
-        }
+        Self { distance_km: 10.0, attenuation_db_per_km: 0.2, noise: 0.01 }
     }
 }
 
 impl Default for DetectorParams {
     fn default() -> Self {
-        Self {
-            efficiency: 0.8,
-            dark_count_probability: 1e-6,
-        }
+        Self { efficiency: 0.8, dark_count_probability: 1e-6 }
     }
 }
 
 impl Default for CascadeParams {
     fn default() -> Self {
-        Self {
-            frame_bits: 10_000,
-            passes: 14,
-        }
+        Self { frame_bits: 10_000, passes: 14 }
     }
 }
 
@@ -183,47 +173,14 @@ impl RunParams {
             });
         }
         if let Source::WeakCoherent { mu } = self.source {
-            check_range(
-                "mu",
-                mu,
-                1e-6,
-                20.0,
-                "a mean photon number above 0 and at most 20",
-            )?;
+            check_range("mu", mu, 1e-6, 20.0, "a mean photon number above 0 and at most 20")?;
         }
         let c = &self.channel;
-        check_range(
-            "distance_km",
-            c.distance_km,
-            0.0,
-            10_000.0,
-            "between 0 and 10 000 km",
-        )?;
-        check_range(
-            "attenuation_db_per_km",
-            c.attenuation_db_per_km,
-            0.0,
-            100.0,
-            "between 0 and 100 dB/km",
-        )?;
-        check_range(
-            "noise",
-            c.noise,
-            0.0,
-            0.5,
-            "a flip probability between 0 and 0.5",
-        )?;
-        check_range(
-            "efficiency",
-            self.detector.efficiency,
-            1e-9,
-            1.0,
-            "a detection efficiency above 0 and at most 1",
-        )?;
-        check_probability(
-            "dark_count_probability",
-            self.detector.dark_count_probability,
-        )?;
+        check_range("distance_km", c.distance_km, 0.0, 10_000.0, "between 0 and 10 000 km")?;
+        check_range("attenuation_db_per_km", c.attenuation_db_per_km, 0.0, 100.0, "between 0 and 100 dB/km")?;
+        check_range("noise", c.noise, 0.0, 0.5, "a flip probability between 0 and 0.5")?;
+        check_range("efficiency", self.detector.efficiency, 1e-9, 1.0, "a detection efficiency above 0 and at most 1")?;
+        check_probability("dark_count_probability", self.detector.dark_count_probability)?;
         match self.attack {
             Attack::None => {}
             Attack::InterceptResend { fraction } => check_probability("fraction", fraction)?,
@@ -243,20 +200,8 @@ impl RunParams {
             });
         }
         let p = &self.post;
-        check_range(
-            "sample_fraction",
-            p.sample_fraction,
-            1e-4,
-            0.9,
-            "a fraction between 0.0001 and 0.9",
-        )?;
-        check_range(
-            "qber_threshold",
-            p.qber_threshold,
-            0.0,
-            0.5,
-            "between 0 and 0.5",
-        )?;
+        check_range("sample_fraction", p.sample_fraction, 1e-4, 0.9, "a fraction between 0.0001 and 0.9")?;
+        check_range("qber_threshold", p.qber_threshold, 0.0, 0.5, "between 0 and 0.5")?;
         if p.cascade.frame_bits < 64 || p.cascade.frame_bits > 1_000_000 {
             return Err(Bb84Error::InvalidParameter {
                 name: "frame_bits",
@@ -278,20 +223,8 @@ impl RunParams {
                 expected: "between 8 and 256",
             });
         }
-        check_range(
-            "eps_pe",
-            p.eps_pe,
-            1e-300,
-            0.5,
-            "a probability above 0 and at most 0.5",
-        )?;
-        check_range(
-            "eps_pa",
-            p.eps_pa,
-            1e-300,
-            0.5,
-            "a probability above 0 and at most 0.5",
-        )?;
+        check_range("eps_pe", p.eps_pe, 1e-300, 0.5, "a probability above 0 and at most 0.5")?;
+        check_range("eps_pa", p.eps_pa, 1e-300, 0.5, "a probability above 0 and at most 0.5")?;
         Ok(())
     }
 }

@@ -132,29 +132,15 @@ impl ToeplitzHasher {
         let mut seed_spectrum = fwd.make_output_vec();
         let scratch_len = fwd.get_scratch_len().max(inv.get_scratch_len());
         let mut scratch = vec![Complex::new(0.0, 0.0); scratch_len];
-        fwd.process_with_scratch(&mut real_buf, &mut seed_spectrum, &mut scratch)
-            .map_err(fft_err)?;
+        fwd.process_with_scratch(&mut real_buf, &mut seed_spectrum, &mut scratch).map_err(fft_err)?;
         let spectrum_buf = fwd.make_output_vec();
-        Ok(Self {
-            n,
-            out_len,
-            size,
-            fwd,
-            inv,
-            seed_spectrum,
-            real_buf,
-            spectrum_buf,
-            scratch,
-        })
+        Ok(Self { n, out_len, size, fwd, inv, seed_spectrum, real_buf, spectrum_buf, scratch })
     }
 
     /// Hashes one `n`-bit input.
     pub fn hash(&mut self, input: &BitVec) -> Result<BitVec> {
         if input.len() != self.n {
-            return Err(Bb84Error::LengthMismatch {
-                alice: self.n,
-                bob: input.len(),
-            });
+            return Err(Bb84Error::LengthMismatch { alice: self.n, bob: input.len() });
         }
         let (n, out_len) = (self.n, self.out_len);
         if out_len == 0 || n == 0 {
@@ -163,9 +149,7 @@ impl ToeplitzHasher {
         let xs = &mut self.real_buf;
         let fx = &mut self.spectrum_buf;
         bits_to_f64(input, xs);
-        self.fwd
-            .process_with_scratch(xs, fx, &mut self.scratch)
-            .map_err(fft_err)?;
+        self.fwd.process_with_scratch(xs, fx, &mut self.scratch).map_err(fft_err)?;
         for (a, b) in fx.iter_mut().zip(&self.seed_spectrum) {
             *a *= *b;
         }
@@ -177,9 +161,7 @@ impl ToeplitzHasher {
             *last = Complex::new(last.re, 0.0);
         }
         // Reuse the input buffer for the inverse's output.
-        self.inv
-            .process_with_scratch(fx, xs, &mut self.scratch)
-            .map_err(fft_err)?;
+        self.inv.process_with_scratch(fx, xs, &mut self.scratch).map_err(fft_err)?;
         let scale = 1.0 / self.size as f64;
         let mut out = BitVec::with_capacity(out_len);
         let mut i = 0;
@@ -238,13 +220,7 @@ mod tests {
     #[test]
     fn fft_matches_direct_product() {
         let mut rng = sim_rng(5, 5);
-        for (n, l) in [
-            (1usize, 1usize),
-            (7, 3),
-            (64, 64),
-            (1000, 613),
-            (4099, 2000),
-        ] {
+        for (n, l) in [(1usize, 1usize), (7, 3), (64, 64), (1000, 613), (4099, 2000)] {
             let x = toeplitz_seed(n + 1, 0, &mut rng).slice(0, n);
             let s = toeplitz_seed(n, l, &mut rng);
             let fast = toeplitz_hash(&x, &s, l).expect("valid sizes");

@@ -61,34 +61,25 @@ pub fn quantum_phase(p: &RunParams, progress: &mut ProgressFn<'_>) -> Result<Qua
 }
 
 /// Runs the quantum phase and sifting for `p.photons` pulses.
-pub(crate) fn simulate(
-    p: &RunParams,
-    rng: &mut SimRng,
-    progress: &mut ProgressFn<'_>,
-) -> Result<QuantumOut> {
+pub(crate) fn simulate(p: &RunParams, rng: &mut SimRng, progress: &mut ProgressFn<'_>) -> Result<QuantumOut> {
     let honest_click = signal_click_probability(p);
     let signal = Bernoulli::new(honest_click);
     let noise = Bernoulli::new(p.channel.noise);
     let dark = Bernoulli::new(p.detector.dark_count_probability);
     let (ir, pns) = match (p.attack, p.source) {
         (Attack::InterceptResend { fraction }, _) => (Some(Bernoulli::new(fraction)), None),
-        (Attack::PhotonNumberSplitting, Source::WeakCoherent { mu }) => (
-            None,
-            Some(PnsPlan::new(mu, honest_click, p.detector.efficiency)),
-        ),
+        (Attack::PhotonNumberSplitting, Source::WeakCoherent { mu }) => {
+            (None, Some(PnsPlan::new(mu, honest_click, p.detector.efficiency)))
+        }
         _ => (None, None),
     };
     let record = p.photons <= p.photon_table_limit;
     let mut rows = record.then(Vec::new);
     let mut sifted_rows = Vec::new();
-    let expected =
-        (p.photons as f64 * (honest_click + p.detector.dark_count_probability) * 0.55) as usize;
+    let expected = (p.photons as f64 * (honest_click + p.detector.dark_count_probability) * 0.55) as usize;
     let mut alice = BitVec::with_capacity(expected);
     let mut bob = BitVec::with_capacity(expected);
-    let mut c = QuantumCounts {
-        pulses: p.photons,
-        ..QuantumCounts::default()
-    };
+    let mut c = QuantumCounts { pulses: p.photons, ..QuantumCounts::default() };
     let mut done = 0u64;
     while done < p.photons {
         let chunk_end = (done + PULSES_PER_REPORT).min(p.photons);
@@ -96,25 +87,16 @@ pub(crate) fn simulate(
             let lanes = (chunk_end - done).min(64);
             let valid = low_mask(lanes as usize);
             let a = prepare(rng);
-            let (in_basis, in_bit, touched, eve_basis, eve_bit, signal_mask, eve_copy) =
-                if let Some(plan) = &pns {
-                    let (clicks, copies, split) = plan.clicks(rng);
-                    (a.basis, a.bit, split, 0, 0, clicks, copies)
-                } else {
-                    let mask = ir.as_ref().map_or(0, |b| b.mask(rng)) & valid;
-                    let r = intercept_resend(rng, &a, mask);
-                    // Eve knows the bit where she happened to pick Alice's basis.
-                    let knows = mask & !(r.eve_basis ^ a.basis);
-                    (
-                        r.basis,
-                        r.bit,
-                        r.touched,
-                        r.eve_basis,
-                        r.eve_bit,
-                        signal.mask(rng),
-                        knows,
-                    )
-                };
+            let (in_basis, in_bit, touched, eve_basis, eve_bit, signal_mask, eve_copy) = if let Some(plan) = &pns {
+                let (clicks, copies, split) = plan.clicks(rng);
+                (a.basis, a.bit, split, 0, 0, clicks, copies)
+            } else {
+                let mask = ir.as_ref().map_or(0, |b| b.mask(rng)) & valid;
+                let r = intercept_resend(rng, &a, mask);
+                // Eve knows the bit where she happened to pick Alice's basis.
+                let knows = mask & !(r.eve_basis ^ a.basis);
+                (r.basis, r.bit, r.touched, r.eve_basis, r.eve_bit, signal.mask(rng), knows)
+            };
             let b = measure(rng, in_basis, in_bit, signal_mask & valid, &noise, &dark);
             let clicked = b.clicked & valid;
             let keep = clicked & !(a.basis ^ b.basis);
@@ -134,15 +116,9 @@ pub(crate) fn simulate(
                 for lane in 0..lanes as u32 {
                     let bit = |w: u64| (w >> lane) & 1 == 1;
                     let eve = if bit(touched) && pns.is_none() {
-                        Some(EveRow {
-                            basis: Some(Basis::from_bit(bit(eve_basis))),
-                            bit: Some(bit(eve_bit)),
-                        })
+                        Some(EveRow { basis: Some(Basis::from_bit(bit(eve_basis))), bit: Some(bit(eve_bit)) })
                     } else if pns.is_some() && bit(touched) {
-                        Some(EveRow {
-                            basis: None,
-                            bit: None,
-                        })
+                        Some(EveRow { basis: None, bit: None })
                     } else {
                         None
                     };
@@ -170,11 +146,5 @@ pub(crate) fn simulate(
         }
         report(progress, Stage::Quantum, done, p.photons)?;
     }
-    Ok(QuantumOut {
-        alice,
-        bob,
-        counts: c,
-        rows,
-        sifted_rows,
-    })
+    Ok(QuantumOut { alice, bob, counts: c, rows, sifted_rows })
 }

@@ -39,23 +39,14 @@ impl Bernoulli {
     /// Lanes are 1 with probability `p` (clamped into `[0, 1]`).
     pub fn new(p: f64) -> Self {
         if p.is_nan() || p <= 0.0 {
-            return Self {
-                threshold: 0,
-                always: false,
-            };
+            return Self { threshold: 0, always: false };
         }
         if p >= 1.0 {
-            return Self {
-                threshold: 0,
-                always: true,
-            };
+            return Self { threshold: 0, always: true };
         }
         // p * 2^64, saturating; p < 1 so this fits.
         let threshold = (p * 18_446_744_073_709_551_616.0) as u64;
-        Self {
-            threshold,
-            always: false,
-        }
+        Self { threshold, always: false }
     }
 
     /// 64 lanes, each 1 with probability `p`.
@@ -102,9 +93,7 @@ mod tests {
         for p in [0.0, 1e-3, 0.1, 0.25, 0.5, 0.73, 1.0] {
             let b = Bernoulli::new(p);
             let words = 20_000;
-            let ones: u64 = (0..words)
-                .map(|_| u64::from(b.mask(&mut rng).count_ones()))
-                .sum();
+            let ones: u64 = (0..words).map(|_| u64::from(b.mask(&mut rng).count_ones())).sum();
             let n = (words * 64) as f64;
             let mean = ones as f64 / n;
             let sd = (p * (1.0 - p) / n).sqrt();

@@ -125,34 +125,20 @@ pub fn run_with_progress(params: &RunParams, progress: &mut ProgressFn<'_>) -> R
     let mut rng = sim_rng(p.seed, stream::QUANTUM);
     let q = simulate(p, &mut rng, progress)?;
     let c = q.counts;
-    timeline.push(Event::Prepared {
-        pulses: c.pulses,
-        source: p.source,
-    });
+    timeline.push(Event::Prepared { pulses: c.pulses, source: p.source });
     timeline.push(Event::Sent {
         pulses: c.pulses,
         distance_km: p.channel.distance_km,
         transmittance: transmittance(p.channel.distance_km, p.channel.attenuation_db_per_km),
     });
     if !matches!(p.attack, Attack::None) {
-        timeline.push(Event::Intercepted {
-            pulses: c.intercepted,
-            attack: p.attack,
-        });
+        timeline.push(Event::Intercepted { pulses: c.intercepted, attack: p.attack });
     }
-    timeline.push(Event::Lost {
-        pulses: c.pulses - c.clicks,
-    });
-    timeline.push(Event::Measured {
-        clicks: c.clicks,
-        dark_clicks: c.dark_clicks,
-    });
+    timeline.push(Event::Lost { pulses: c.pulses - c.clicks });
+    timeline.push(Event::Measured { clicks: c.clicks, dark_clicks: c.dark_clicks });
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let sifting_ratio = ratio(c.sifted, c.clicks);
-    timeline.push(Event::Sifted {
-        bits: c.sifted,
-        kept_fraction: sifting_ratio,
-    });
+    timeline.push(Event::Sifted { bits: c.sifted, kept_fraction: sifting_ratio });
     let mut stats = RunStats {
         quantum: c,
         sifting_ratio,
@@ -176,18 +162,9 @@ pub fn run_with_progress(params: &RunParams, progress: &mut ProgressFn<'_>) -> R
     };
     let mut rows = q.rows;
     let finish = |stats: RunStats, mut timeline: Vec<Event>, rows, reason: AbortReason| {
-        timeline.push(Event::Aborted {
-            message: reason.message(),
-            reason: reason.clone(),
-        });
+        timeline.push(Event::Aborted { message: reason.message(), reason: reason.clone() });
         Ok(RunOutput {
-            report: RunReport {
-                params: *p,
-                stats,
-                timeline,
-                photons: rows,
-                abort: Some(reason),
-            },
+            report: RunReport { params: *p, stats, timeline, photons: rows, abort: Some(reason) },
             key: None,
         })
     };
@@ -206,26 +183,11 @@ pub fn run_with_progress(params: &RunParams, progress: &mut ProgressFn<'_>) -> R
     }
     stats.sample_bits = s.bits;
     stats.sample_errors = s.errors;
-    timeline.push(Event::Sampled {
-        bits: s.bits,
-        errors: s.errors,
-    });
+    timeline.push(Event::Sampled { bits: s.bits, errors: s.errors });
     let key_bits = s.alice.len();
     if s.bits == 0 || key_bits < 64 {
-        let stage = if s.bits == 0 {
-            "sampling"
-        } else {
-            "sifting and sampling"
-        };
-        return finish(
-            stats,
-            timeline,
-            rows,
-            AbortReason::TooFewBits {
-                stage: stage.into(),
-                bits: key_bits as u64,
-            },
-        );
+        let stage = if s.bits == 0 { "sampling" } else { "sifting and sampling" };
+        return finish(stats, timeline, rows, AbortReason::TooFewBits { stage: stage.into(), bits: key_bits as u64 });
     }
     let est = bound_qber(s.errors, s.bits, key_bits as u64, p.post.eps_pe);
     stats.qber_estimate = est.estimate;
@@ -236,10 +198,7 @@ pub fn run_with_progress(params: &RunParams, progress: &mut ProgressFn<'_>) -> R
         threshold: p.post.qber_threshold,
     });
     if est.estimate > p.post.qber_threshold {
-        let reason = AbortReason::QberAboveThreshold {
-            estimate: est.estimate,
-            threshold: p.post.qber_threshold,
-        };
+        let reason = AbortReason::QberAboveThreshold { estimate: est.estimate, threshold: p.post.qber_threshold };
         return finish(stats, timeline, rows, reason);
     }
 
@@ -252,12 +211,7 @@ pub fn run_with_progress(params: &RunParams, progress: &mut ProgressFn<'_>) -> R
     let last_plan = if last_len == frame_bits {
         None
     } else {
-        Some(CascadePlan::new(
-            last_len,
-            est.estimate,
-            p.post.cascade.passes,
-            &mut crng,
-        )?)
+        Some(CascadePlan::new(last_len, est.estimate, p.post.cascade.passes, &mut crng)?)
     };
     let mut vrng = sim_rng(p.seed, stream::VERIFY);
     let mut salt = [0u8; 32];
@@ -270,11 +224,8 @@ pub fn run_with_progress(params: &RunParams, progress: &mut ProgressFn<'_>) -> R
     let mut passes: Vec<PassStats> = Vec::new();
     for f in 0..frames {
         let start = f * frame_bits;
-        let (len, plan) = if f + 1 == frames {
-            (last_len, last_plan.as_ref().unwrap_or(&plan))
-        } else {
-            (frame_bits, &plan)
-        };
+        let (len, plan) =
+            if f + 1 == frames { (last_len, last_plan.as_ref().unwrap_or(&plan)) } else { (frame_bits, &plan) };
         let fa = s.alice.slice(start, len);
         let fb = s.bob.slice(start, len);
         stats.errors_before_cascade += fa.hamming_distance(&fb) as u64;
@@ -304,8 +255,7 @@ pub fn run_with_progress(params: &RunParams, progress: &mut ProgressFn<'_>) -> R
     stats.frames = frames as u64;
     stats.reconciled_bits = key_bits as u64;
     stats.efficiency = {
-        let h =
-            key_bits as f64 * binary_entropy(ratio(stats.errors_before_cascade, key_bits as u64));
+        let h = key_bits as f64 * binary_entropy(ratio(stats.errors_before_cascade, key_bits as u64));
         (h > 0.0).then(|| stats.leaked_parity_bits as f64 / h)
     };
     for ps in &passes {
@@ -328,9 +278,9 @@ pub fn run_with_progress(params: &RunParams, progress: &mut ProgressFn<'_>) -> R
     // Finite-key length and privacy amplification.
     let delta = match p.source {
         Source::SinglePhoton => 0.0,
-        Source::WeakCoherent { mu } => (multi_photon_probability(mu)
-            / ratio(c.clicks, c.pulses).max(f64::MIN_POSITIVE))
-        .min(1.0),
+        Source::WeakCoherent { mu } => {
+            (multi_photon_probability(mu) / ratio(c.clicks, c.pulses).max(f64::MIN_POSITIVE)).min(1.0)
+        }
     };
     let bound = secure_key_length(&KeyLengthInputs {
         n: alice_ok.len() as u64,
@@ -361,20 +311,8 @@ pub fn run_with_progress(params: &RunParams, progress: &mut ProgressFn<'_>) -> R
         output_bits: ell as u64,
         seed_bits: seed.len() as u64,
     });
-    timeline.push(Event::FinalKey {
-        bits: ell as u64,
-        epsilon: bound.epsilon,
-    });
+    timeline.push(Event::FinalKey { bits: ell as u64, epsilon: bound.epsilon });
     stats.final_key_bits = ell as u64;
     stats.keys_identical = ka == kb;
-    Ok(RunOutput {
-        report: RunReport {
-            params: *p,
-            stats,
-            timeline,
-            photons: rows,
-            abort: None,
-        },
-        key: Some(ka),
-    })
+    Ok(RunOutput { report: RunReport { params: *p, stats, timeline, photons: rows, abort: None }, key: Some(ka) })
 }

@@ -17,10 +17,7 @@ pub(crate) struct AliceWord {
 /// Draws Alice's bits and bases for 64 pulses (uniform, independent).
 #[inline]
 pub(crate) fn prepare(rng: &mut SimRng) -> AliceWord {
-    AliceWord {
-        bit: rng.next_u64(),
-        basis: rng.next_u64(),
-    }
+    AliceWord { bit: rng.next_u64(), basis: rng.next_u64() }
 }
 
 /// P(n photons) for a Poisson source of mean `mu`.

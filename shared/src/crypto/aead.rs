@@ -53,9 +53,7 @@ impl Aes256GcmKey {
     /// Key from a typed 32-byte secret.
     #[must_use]
     pub fn new(key: &Secret32) -> Self {
-        Self {
-            cipher: Aes256Gcm::new(key.expose().into()),
-        }
+        Self { cipher: Aes256Gcm::new(key.expose().into()) }
     }
 
     /// Key from an untyped slice (test vectors, parsed input).
@@ -77,10 +75,7 @@ impl Aes256GcmKey {
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; TAG_LEN], AeadError> {
-        let tag = self
-            .cipher
-            .encrypt_inout_detached(nonce.into(), aad, buf.into())
-            .map_err(|_| AeadError::TooLong)?;
+        let tag = self.cipher.encrypt_inout_detached(nonce.into(), aad, buf.into()).map_err(|_| AeadError::TooLong)?;
         Ok(tag.into())
     }
 
@@ -105,12 +100,7 @@ impl Aes256GcmKey {
     ///
     /// # Errors
     /// [`AeadError::TooLong`] past GCM's per-nonce limit.
-    pub fn seal(
-        &self,
-        nonce: &[u8; NONCE_LEN],
-        aad: &[u8],
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>, AeadError> {
+    pub fn seal(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, AeadError> {
         let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
         out.extend_from_slice(plaintext);
         let tag = self.seal_in_place_detached(nonce, aad, &mut out)?;
@@ -122,16 +112,8 @@ impl Aes256GcmKey {
     ///
     /// # Errors
     /// [`AeadError::TooShort`] or [`AeadError::Authentication`].
-    pub fn open(
-        &self,
-        nonce: &[u8; NONCE_LEN],
-        aad: &[u8],
-        sealed: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>, AeadError> {
-        let split = sealed
-            .len()
-            .checked_sub(TAG_LEN)
-            .ok_or(AeadError::TooShort)?;
+    pub fn open(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, AeadError> {
+        let split = sealed.len().checked_sub(TAG_LEN).ok_or(AeadError::TooShort)?;
         let (ct, tag) = sealed.split_at(split);
         let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| AeadError::TooShort)?;
         let mut buf = Zeroizing::new(ct.to_vec());
@@ -143,12 +125,7 @@ impl Aes256GcmKey {
     ///
     /// # Errors
     /// [`AeadError::InvalidNonceLength`] unless the nonce is 12 bytes.
-    pub fn seal_with_slice_nonce(
-        &self,
-        nonce: &[u8],
-        aad: &[u8],
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>, AeadError> {
+    pub fn seal_with_slice_nonce(&self, nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, AeadError> {
         self.seal(&nonce_from_slice(nonce)?, aad, plaintext)
     }
 
@@ -167,7 +144,5 @@ impl Aes256GcmKey {
 }
 
 fn nonce_from_slice(nonce: &[u8]) -> Result<[u8; NONCE_LEN], AeadError> {
-    nonce
-        .try_into()
-        .map_err(|_| AeadError::InvalidNonceLength(nonce.len()))
+    nonce.try_into().map_err(|_| AeadError::InvalidNonceLength(nonce.len()))
 }

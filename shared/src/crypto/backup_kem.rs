@@ -59,9 +59,7 @@ impl MlKemSecretKey {
     /// ML-KEM.KeyGen_internal(d, z) from the 64-byte seed d ‖ z.
     #[must_use]
     pub fn from_seed(seed: &Secret<SEED_LEN>) -> Self {
-        Self {
-            dk: ml_kem::DecapsulationKey::<MlKem1024>::from_seed((*seed.expose()).into()),
-        }
+        Self { dk: ml_kem::DecapsulationKey::<MlKem1024>::from_seed((*seed.expose()).into()) }
     }
 
     /// The matching encapsulation key.
@@ -78,10 +76,7 @@ impl MlKemSecretKey {
     /// # Errors
     /// [`BackupKemError::InvalidCiphertext`] on a wrong length.
     pub fn decapsulate(&self, ciphertext: &[u8]) -> Result<Secret32, BackupKemError> {
-        let ss = self
-            .dk
-            .decapsulate_slice(ciphertext)
-            .map_err(|_| BackupKemError::InvalidCiphertext)?;
+        let ss = self.dk.decapsulate_slice(ciphertext).map_err(|_| BackupKemError::InvalidCiphertext)?;
         Ok(Secret32::from_bytes(ss.into()))
     }
 }
@@ -92,11 +87,9 @@ impl MlKemPublicKey {
     /// # Errors
     /// [`BackupKemError::InvalidPublicKey`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BackupKemError> {
-        let arr: [u8; PUBLIC_KEY_LEN] = bytes
-            .try_into()
-            .map_err(|_| BackupKemError::InvalidPublicKey)?;
-        let ek = ml_kem::EncapsulationKey::<MlKem1024>::new(&arr.into())
-            .map_err(|_| BackupKemError::InvalidPublicKey)?;
+        let arr: [u8; PUBLIC_KEY_LEN] = bytes.try_into().map_err(|_| BackupKemError::InvalidPublicKey)?;
+        let ek =
+            ml_kem::EncapsulationKey::<MlKem1024>::new(&arr.into()).map_err(|_| BackupKemError::InvalidPublicKey)?;
         Ok(Self { ek, bytes: arr })
     }
 
@@ -107,10 +100,7 @@ impl MlKemPublicKey {
     }
 
     /// A fresh shared secret and its ciphertext.
-    pub fn encapsulate<R: CryptoRng + ?Sized>(
-        &self,
-        rng: &mut R,
-    ) -> ([u8; CIPHERTEXT_LEN], Secret32) {
+    pub fn encapsulate<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> ([u8; CIPHERTEXT_LEN], Secret32) {
         let (ct, ss) = self.ek.encapsulate_with_rng(rng);
         (ct.into(), Secret32::from_bytes(ss.into()))
     }

@@ -52,9 +52,7 @@ fn hkdf<H: hmac::EagerHash>(
     out_len: usize,
 ) -> Result<Zeroizing<Vec<u8>>, KdfError> {
     let mut out = Zeroizing::new(vec![0u8; out_len]);
-    Hkdf::<H>::new(Some(salt), ikm)
-        .expand(info, &mut out)
-        .map_err(|_| KdfError::OutputTooLong(out_len))?;
+    Hkdf::<H>::new(Some(salt), ikm).expand(info, &mut out).map_err(|_| KdfError::OutputTooLong(out_len))?;
     Ok(out)
 }
 
@@ -62,12 +60,7 @@ fn hkdf<H: hmac::EagerHash>(
 ///
 /// # Errors
 /// [`KdfError::OutputTooLong`] past 8160 bytes.
-pub fn hkdf_sha256(
-    salt: &[u8],
-    ikm: &[u8],
-    info: &[u8],
-    out_len: usize,
-) -> Result<Zeroizing<Vec<u8>>, KdfError> {
+pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], out_len: usize) -> Result<Zeroizing<Vec<u8>>, KdfError> {
     hkdf::<Sha256>(salt, ikm, info, out_len)
 }
 
@@ -75,12 +68,7 @@ pub fn hkdf_sha256(
 ///
 /// # Errors
 /// [`KdfError::OutputTooLong`] past 16320 bytes.
-pub fn hkdf_sha512(
-    salt: &[u8],
-    ikm: &[u8],
-    info: &[u8],
-    out_len: usize,
-) -> Result<Zeroizing<Vec<u8>>, KdfError> {
+pub fn hkdf_sha512(salt: &[u8], ikm: &[u8], info: &[u8], out_len: usize) -> Result<Zeroizing<Vec<u8>>, KdfError> {
     hkdf::<Sha512>(salt, ikm, info, out_len)
 }
 
@@ -101,8 +89,7 @@ pub fn hkdf_sha512_expand_raw(key: &[u8], info: &[&[u8]], out: &mut [u8]) -> Res
     }
     let mut prev: Option<Zeroizing<[u8; HASH_LEN]>> = None;
     for (i, block) in out.chunks_mut(HASH_LEN).enumerate() {
-        let mut mac =
-            <HmacSha512 as KeyInit>::new_from_slice(key).map_err(|_| KdfError::PrkTooShort)?;
+        let mut mac = <HmacSha512 as KeyInit>::new_from_slice(key).map_err(|_| KdfError::PrkTooShort)?;
         if let Some(p) = &prev {
             mac.update(&p[..]);
         }
@@ -124,9 +111,7 @@ pub fn hkdf_sha512_expand_raw(key: &[u8], info: &[&[u8]], out: &mut [u8]) -> Res
 pub fn derive_key32(salt: &[u8], ikm: &[u8], info: &[u8]) -> Secret32 {
     let mut out = [0u8; 32];
     // 32 bytes is always a valid HKDF-SHA-256 output length.
-    let ok = Hkdf::<Sha256>::new(Some(salt), ikm)
-        .expand(info, &mut out)
-        .is_ok();
+    let ok = Hkdf::<Sha256>::new(Some(salt), ikm).expand(info, &mut out).is_ok();
     debug_assert!(ok);
     let key = Secret32::from_bytes(out);
     zeroize::Zeroize::zeroize(&mut out);

@@ -61,9 +61,7 @@ impl XWingSecretKey {
     /// Expands a seed. Deterministic: the seed *is* the private key.
     #[must_use]
     pub fn from_seed(seed: &Secret32) -> Self {
-        Self {
-            dk: x_wing::DecapsulationKey::new(seed.expose().into()),
-        }
+        Self { dk: x_wing::DecapsulationKey::new(seed.expose().into()) }
     }
 
     /// The matching public key.
@@ -81,10 +79,7 @@ impl XWingSecretKey {
     /// # Errors
     /// [`KemError::InvalidCiphertext`] on a wrong length.
     pub fn decapsulate(&self, ciphertext: &[u8]) -> Result<Secret32, KemError> {
-        let ss = self
-            .dk
-            .decapsulate_slice(ciphertext)
-            .map_err(|_| KemError::InvalidCiphertext)?;
+        let ss = self.dk.decapsulate_slice(ciphertext).map_err(|_| KemError::InvalidCiphertext)?;
         Ok(Secret32::from_bytes(ss.into()))
     }
 }
@@ -96,8 +91,7 @@ impl XWingPublicKey {
     /// [`KemError::InvalidPublicKey`] on a wrong length or invalid encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KemError> {
         let arr: [u8; PUBLIC_KEY_LEN] = bytes.try_into().map_err(|_| KemError::InvalidPublicKey)?;
-        let ek =
-            x_wing::EncapsulationKey::new(&arr.into()).map_err(|_| KemError::InvalidPublicKey)?;
+        let ek = x_wing::EncapsulationKey::new(&arr.into()).map_err(|_| KemError::InvalidPublicKey)?;
         Ok(Self { ek, bytes: arr })
     }
 
@@ -108,10 +102,7 @@ impl XWingPublicKey {
     }
 
     /// A fresh shared secret and the ciphertext that carries it.
-    pub fn encapsulate<R: CryptoRng + ?Sized>(
-        &self,
-        rng: &mut R,
-    ) -> ([u8; CIPHERTEXT_LEN], Secret32) {
+    pub fn encapsulate<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> ([u8; CIPHERTEXT_LEN], Secret32) {
         let (ct, ss) = self.ek.encapsulate_with_rng(rng);
         (ct.into(), Secret32::from_bytes(ss.into()))
     }

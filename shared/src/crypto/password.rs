@@ -27,14 +27,10 @@ pub const SALT_LEN: usize = 32;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {
     /// Parameters below the policy for new files.
-    #[error(
-        "Argon2id parameters too weak: need at least {MIN_MEMORY_KIB} KiB and {MIN_ITERATIONS} passes"
-    )]
+    #[error("Argon2id parameters too weak: need at least {MIN_MEMORY_KIB} KiB and {MIN_ITERATIONS} passes")]
     BelowPolicy,
     /// Parameters outside what Argon2id or this product accepts.
-    #[error(
-        "Argon2id parameters out of range (memory {memory_kib} KiB, {iterations} passes, {parallelism} lanes)"
-    )]
+    #[error("Argon2id parameters out of range (memory {memory_kib} KiB, {iterations} passes, {parallelism} lanes)")]
     OutOfRange {
         /// memory in KiB
         memory_kib: u32,
@@ -71,12 +67,8 @@ impl Eq for Argon2Params {}
 impl Argon2Params {
     /// The defaults for new files: 64 MiB, 3 passes, 1 lane — the floor of
     /// the policy; [`calibrate`] raises the pass count to about a second.
-    pub const DEFAULT: Self = Self {
-        memory_kib: MIN_MEMORY_KIB,
-        iterations: MIN_ITERATIONS,
-        parallelism: 1,
-        test_only: false,
-    };
+    pub const DEFAULT: Self =
+        Self { memory_kib: MIN_MEMORY_KIB, iterations: MIN_ITERATIONS, parallelism: 1, test_only: false };
 
     /// Parameters for a *new* file: refuses anything below the policy.
     ///
@@ -94,28 +86,15 @@ impl Argon2Params {
     ///
     /// # Errors
     /// [`PasswordError::OutOfRange`].
-    pub fn from_stored(
-        memory_kib: u32,
-        iterations: u32,
-        parallelism: u32,
-    ) -> Result<Self, PasswordError> {
+    pub fn from_stored(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<Self, PasswordError> {
         let ok = (1..=MAX_PARALLELISM).contains(&parallelism)
             && (1..=MAX_ITERATIONS).contains(&iterations)
             && memory_kib <= MAX_MEMORY_KIB
             && memory_kib >= 8 * parallelism;
         if ok {
-            Ok(Self {
-                memory_kib,
-                iterations,
-                parallelism,
-                test_only: false,
-            })
+            Ok(Self { memory_kib, iterations, parallelism, test_only: false })
         } else {
-            Err(PasswordError::OutOfRange {
-                memory_kib,
-                iterations,
-                parallelism,
-            })
+            Err(PasswordError::OutOfRange { memory_kib, iterations, parallelism })
         }
     }
 
@@ -125,10 +104,7 @@ impl Argon2Params {
     /// # Errors
     /// [`PasswordError::OutOfRange`].
     pub fn insecure_for_tests(memory_kib: u32, iterations: u32) -> Result<Self, PasswordError> {
-        Self::from_stored(memory_kib, iterations, 1).map(|p| Self {
-            test_only: true,
-            ..p
-        })
+        Self::from_stored(memory_kib, iterations, 1).map(|p| Self { test_only: true, ..p })
     }
 
     /// Whether these parameters may protect a *new* file: they meet the
@@ -138,9 +114,7 @@ impl Argon2Params {
     /// # Errors
     /// [`PasswordError::BelowPolicy`].
     pub fn check_for_new_file(&self) -> Result<(), PasswordError> {
-        if self.test_only
-            || (self.memory_kib >= MIN_MEMORY_KIB && self.iterations >= MIN_ITERATIONS)
-        {
+        if self.test_only || (self.memory_kib >= MIN_MEMORY_KIB && self.iterations >= MIN_ITERATIONS) {
             Ok(())
         } else {
             Err(PasswordError::BelowPolicy)
@@ -191,21 +165,13 @@ impl Argon2Params {
 ///
 /// # Errors
 /// [`PasswordError::OutOfRange`], [`PasswordError::HashFailed`].
-pub fn derive(
-    passphrase: &[u8],
-    salt: &[u8; SALT_LEN],
-    params: &Argon2Params,
-) -> Result<Secret32, PasswordError> {
-    let p = Params::new(
-        params.memory_kib,
-        params.iterations,
-        params.parallelism,
-        Some(32),
-    )
-    .map_err(|_| PasswordError::OutOfRange {
-        memory_kib: params.memory_kib,
-        iterations: params.iterations,
-        parallelism: params.parallelism,
+pub fn derive(passphrase: &[u8], salt: &[u8; SALT_LEN], params: &Argon2Params) -> Result<Secret32, PasswordError> {
+    let p = Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32)).map_err(|_| {
+        PasswordError::OutOfRange {
+            memory_kib: params.memory_kib,
+            iterations: params.iterations,
+            parallelism: params.parallelism,
+        }
     })?;
     let mut out = [0u8; 32];
     Argon2::new(Algorithm::Argon2id, Version::V0x13, p)
@@ -251,10 +217,7 @@ pub fn scale_iterations(probe: Argon2Params, measured_secs: f64, target_secs: f6
     // `clamped` is an integer in [3, 64], so the cast is exact.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let iterations = clamped as u32;
-    Argon2Params {
-        iterations,
-        ..probe
-    }
+    Argon2Params { iterations, ..probe }
 }
 
 #[cfg(test)]
@@ -263,14 +226,8 @@ mod tests {
 
     #[test]
     fn policy_is_enforced_at_creation_only() {
-        assert_eq!(
-            Argon2Params::new(32 * 1024, 3, 1),
-            Err(PasswordError::BelowPolicy)
-        );
-        assert_eq!(
-            Argon2Params::new(64 * 1024, 2, 1),
-            Err(PasswordError::BelowPolicy)
-        );
+        assert_eq!(Argon2Params::new(32 * 1024, 3, 1), Err(PasswordError::BelowPolicy));
+        assert_eq!(Argon2Params::new(64 * 1024, 2, 1), Err(PasswordError::BelowPolicy));
         assert!(Argon2Params::new(64 * 1024, 3, 1).is_ok());
         assert!(Argon2Params::from_stored(64, 1, 1).is_ok());
         assert!(Argon2Params::from_stored(MAX_MEMORY_KIB + 1, 3, 1).is_err());
@@ -294,12 +251,8 @@ mod tests {
         assert_eq!(scale_iterations(probe, 0.3, 1.0).iterations(), 10);
         assert_eq!(scale_iterations(probe, 3.0, 1.0).iterations(), 3);
         assert_eq!(scale_iterations(probe, 0.0, 1.0).iterations(), 3);
-        assert_eq!(
-            scale_iterations(probe, 0.0001, 1.0).iterations(),
-            MAX_ITERATIONS
-        );
-        let p =
-            calibrate(MIN_MEMORY_KIB, 1.0, |p| 0.1 * f64::from(p.iterations())).unwrap_or(probe);
+        assert_eq!(scale_iterations(probe, 0.0001, 1.0).iterations(), MAX_ITERATIONS);
+        let p = calibrate(MIN_MEMORY_KIB, 1.0, |p| 0.1 * f64::from(p.iterations())).unwrap_or(probe);
         assert_eq!(p.iterations(), 10);
         assert!(calibrate(1024, 1.0, |_| 1.0).is_err());
     }

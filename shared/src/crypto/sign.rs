@@ -81,9 +81,7 @@ impl SigningKey {
     /// ML-DSA.KeyGen_internal(ξ).
     #[must_use]
     pub fn from_seed(seed: &Secret32) -> Self {
-        Self {
-            sk: ml_dsa::SigningKey::<MlDsa65>::from_seed(&(*seed.expose()).into()),
-        }
+        Self { sk: ml_dsa::SigningKey::<MlDsa65>::from_seed(&(*seed.expose()).into()) }
     }
 
     /// The matching verifying key.
@@ -109,11 +107,7 @@ impl SigningKey {
         if ctx.len() > MAX_CONTEXT_LEN {
             return Err(SignError::ContextTooLong);
         }
-        let sig = self
-            .sk
-            .expanded_key()
-            .sign_randomized(msg, ctx, rng)
-            .map_err(|_| SignError::SigningFailed)?;
+        let sig = self.sk.expanded_key().sign_randomized(msg, ctx, rng).map_err(|_| SignError::SigningFailed)?;
         Ok(sig.encode().into())
     }
 }
@@ -124,13 +118,9 @@ impl VerifyingKey {
     /// # Errors
     /// [`SignError::InvalidPublicKey`] on a wrong length.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SignError> {
-        let arr: [u8; PUBLIC_KEY_LEN] =
-            bytes.try_into().map_err(|_| SignError::InvalidPublicKey)?;
+        let arr: [u8; PUBLIC_KEY_LEN] = bytes.try_into().map_err(|_| SignError::InvalidPublicKey)?;
         let enc: EncodedVerifyingKey<MlDsa65> = arr.into();
-        Ok(Self {
-            vk: ml_dsa::VerifyingKey::<MlDsa65>::decode(&enc),
-            bytes: arr,
-        })
+        Ok(Self { vk: ml_dsa::VerifyingKey::<MlDsa65>::decode(&enc), bytes: arr })
     }
 
     /// The 1952-byte encoding.
@@ -148,12 +138,7 @@ impl VerifyingKey {
         if ctx.len() > MAX_CONTEXT_LEN {
             return Err(SignError::ContextTooLong);
         }
-        let sig = RawSignature::<MlDsa65>::try_from(signature)
-            .map_err(|_| SignError::MalformedSignature)?;
-        if self.vk.verify_with_context(msg, ctx, &sig) {
-            Ok(())
-        } else {
-            Err(SignError::BadSignature)
-        }
+        let sig = RawSignature::<MlDsa65>::try_from(signature).map_err(|_| SignError::MalformedSignature)?;
+        if self.vk.verify_with_context(msg, ctx, &sig) { Ok(()) } else { Err(SignError::BadSignature) }
     }
 }

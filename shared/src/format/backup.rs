@@ -54,9 +54,7 @@ pub enum BackupError {
     #[error("the backup file is damaged ({0})")]
     Malformed(&'static str),
     /// The recovery code does not belong to this backup.
-    #[error(
-        "this recovery code does not belong to this backup; check the Emergency Kit for this backup drive"
-    )]
+    #[error("this recovery code does not belong to this backup; check the Emergency Kit for this backup drive")]
     WrongRecoveryCode,
     /// AEAD failure with the right recovery code.
     #[error("wrong passphrase (or the backup file was modified)")]
@@ -70,11 +68,7 @@ pub enum BackupError {
 }
 
 fn key_id(ek: &MlKemPublicKey) -> [u8; 32] {
-    Sha256::new()
-        .chain_update(KEY_ID_DOMAIN)
-        .chain_update(ek.as_bytes())
-        .finalize()
-        .into()
+    Sha256::new().chain_update(KEY_ID_DOMAIN).chain_update(ek.as_bytes()).finalize().into()
 }
 
 fn backup_key(
@@ -87,11 +81,7 @@ fn backup_key(
     let mut ikm = Zeroizing::new([0u8; 64]);
     ikm[..32].copy_from_slice(stretched.expose());
     ikm[32..].copy_from_slice(kem_secret);
-    Ok(Aes256GcmKey::new(&derive_key32(
-        salt,
-        &ikm[..],
-        labels::BACKUP_KEY,
-    )))
+    Ok(Aes256GcmKey::new(&derive_key32(salt, &ikm[..], labels::BACKUP_KEY)))
 }
 
 /// Seals `keyring` for the backup drive. The recovery code is not needed:
@@ -114,8 +104,7 @@ pub fn seal<R: CryptoRng + ?Sized>(
     let (ct, ss) = keyring.backup_key.encapsulate(rng);
     let key = backup_key(passphrase, &salt, params, ss.expose())?;
     let body = token::encode_plain(keyring);
-    let sealed_len =
-        u32::try_from(body.len() + 16).map_err(|_| BackupError::Malformed("token too large"))?;
+    let sealed_len = u32::try_from(body.len() + 16).map_err(|_| BackupError::Malformed("token too large"))?;
     let mut out = Vec::with_capacity(1700 + body.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[VERSION, SUITE]);
@@ -126,9 +115,7 @@ pub fn seal<R: CryptoRng + ?Sized>(
     out.extend_from_slice(&ct);
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&sealed_len.to_be_bytes());
-    let sealed = key
-        .seal(&nonce, &out, &body)
-        .map_err(|_| BackupError::Malformed("token too large"))?;
+    let sealed = key.seal(&nonce, &out, &body).map_err(|_| BackupError::Malformed("token too large"))?;
     out.extend_from_slice(&sealed);
     Ok(out)
 }
@@ -184,15 +171,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, BackupError> {
     if sealed.len() > sealed_len {
         return Err(BackupError::Malformed("trailing bytes"));
     }
-    Ok(Parsed {
-        info: BackupInfo { rotation, params },
-        salt,
-        key_id,
-        kem_ct,
-        nonce,
-        aad,
-        sealed,
-    })
+    Ok(Parsed { info: BackupInfo { rotation, params }, salt, key_id, kem_ct, nonce, aad, sealed })
 }
 
 /// Reads the public fields (rotation, Argon2id cost) without secrets, e.g.
@@ -215,13 +194,9 @@ pub fn open(bytes: &[u8], passphrase: &[u8], code: &RecoveryCode) -> Result<Keyr
     if key_id(&dk.public_key()) != p.key_id {
         return Err(BackupError::WrongRecoveryCode);
     }
-    let ss = dk
-        .decapsulate(p.kem_ct)
-        .map_err(|_| BackupError::Malformed("ciphertext"))?;
+    let ss = dk.decapsulate(p.kem_ct).map_err(|_| BackupError::Malformed("ciphertext"))?;
     let key = backup_key(passphrase, &p.salt, &p.info.params, ss.expose())?;
-    let body = key
-        .open(&p.nonce, p.aad, p.sealed)
-        .map_err(|_| BackupError::WrongPassphrase)?;
+    let body = key.open(&p.nonce, p.aad, p.sealed).map_err(|_| BackupError::WrongPassphrase)?;
     let keyring = token::decode(&body, None)?;
     if keyring.current.rotation != p.info.rotation {
         return Err(BackupError::Malformed("rotation mismatch"));

@@ -122,11 +122,7 @@ impl StreamKeys {
     ///
     /// # Errors
     /// [`StreamError::InvalidKeySize`] unless `input_key` is 32 bytes.
-    pub fn derive(
-        input_key: &[u8],
-        salt: &[u8; SALT_LEN],
-        context: &[u8],
-    ) -> Result<Self, StreamError> {
+    pub fn derive(input_key: &[u8], salt: &[u8; SALT_LEN], context: &[u8]) -> Result<Self, StreamError> {
         if input_key.len() != 32 {
             return Err(StreamError::InvalidKeySize(input_key.len()));
         }
@@ -141,12 +137,7 @@ impl StreamKeys {
         commitment.copy_from_slice(&okm[32 + NONCE_LEN..]);
         let aead_key = Secret32::from_bytes(key);
         key.zeroize();
-        Ok(Self {
-            aead_key,
-            base_nonce,
-            commitment,
-            salt: *salt,
-        })
+        Ok(Self { aead_key, base_nonce, commitment, salt: *salt })
     }
 
     /// Raw mode (spec appendix): key and base nonce given directly, no salt
@@ -154,12 +145,7 @@ impl StreamKeys {
     /// derive both uniformly at random themselves.
     #[must_use]
     pub fn raw(aead_key: Secret32, base_nonce: [u8; NONCE_LEN]) -> Self {
-        Self {
-            aead_key,
-            base_nonce,
-            commitment: [0; COMMITMENT_LEN],
-            salt: [0; SALT_LEN],
-        }
+        Self { aead_key, base_nonce, commitment: [0; COMMITMENT_LEN], salt: [0; SALT_LEN] }
     }
 
     /// The per-chunk AES-256-GCM key (import it into WebCrypto once).
@@ -367,8 +353,7 @@ pub trait ChunkCipher {
     fn seal_batch(&self, batch: &mut Batch) -> Result<(), StreamError> {
         for c in batch.chunks_mut() {
             let nonce = c.nonce;
-            self.seal(&nonce, &mut c.data)
-                .map_err(|_| StreamError::CipherMisbehaved)?;
+            self.seal(&nonce, &mut c.data).map_err(|_| StreamError::CipherMisbehaved)?;
             c.state = ChunkState::Done;
         }
         Ok(())
@@ -406,9 +391,7 @@ impl Aes256GcmChunkCipher {
     /// Cipher for an AEAD key obtained from a framer ([`OpenFramer::aead_key`]).
     #[must_use]
     pub fn from_key(key: &Secret32) -> Self {
-        Self {
-            key: Aes256GcmKey::new(key),
-        }
+        Self { key: Aes256GcmKey::new(key) }
     }
 }
 
@@ -421,10 +404,7 @@ impl ChunkCipher for Aes256GcmChunkCipher {
 
     fn open(&self, nonce: &[u8; NONCE_LEN], buf: &mut Vec<u8>) -> Result<(), AeadError> {
         let split = buf.len().checked_sub(TAG_LEN).ok_or(AeadError::TooShort)?;
-        let tag: [u8; TAG_LEN] = buf
-            .get(split..)
-            .and_then(|t| t.try_into().ok())
-            .ok_or(AeadError::TooShort)?;
+        let tag: [u8; TAG_LEN] = buf.get(split..).and_then(|t| t.try_into().ok()).ok_or(AeadError::TooShort)?;
         let body = buf.get_mut(..split).ok_or(AeadError::TooShort)?;
         self.key.open_in_place_detached(nonce, &[], body, &tag)?;
         buf.truncate(split);
@@ -432,20 +412,11 @@ impl ChunkCipher for Aes256GcmChunkCipher {
     }
 }
 
-fn make_chunk(
-    base: &[u8; NONCE_LEN],
-    counter: &mut u64,
-    data: Vec<u8>,
-) -> Result<Chunk, StreamError> {
+fn make_chunk(base: &[u8; NONCE_LEN], counter: &mut u64, data: Vec<u8>) -> Result<Chunk, StreamError> {
     if *counter >= MAX_CHUNKS {
         return Err(StreamError::TooLong);
     }
-    let c = Chunk {
-        counter: *counter,
-        nonce: chunk_nonce(base, *counter),
-        data,
-        state: ChunkState::Pending,
-    };
+    let c = Chunk { counter: *counter, nonce: chunk_nonce(base, *counter), data, state: ChunkState::Pending };
     *counter += 1;
     Ok(c)
 }
@@ -461,9 +432,7 @@ pub struct SealFramer {
 
 impl core::fmt::Debug for SealFramer {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SealFramer")
-            .field("next", &self.next)
-            .finish_non_exhaustive()
+        f.debug_struct("SealFramer").field("next", &self.next).finish_non_exhaustive()
     }
 }
 
@@ -501,9 +470,7 @@ impl SealFramer {
                 let (head, rest) = plaintext.split_at(CHUNK_SIZE);
                 let mut data = Vec::with_capacity(SEALED_CHUNK_SIZE);
                 data.extend_from_slice(head);
-                batch
-                    .chunks
-                    .push(make_chunk(&self.base_nonce, &mut self.next, data)?);
+                batch.chunks.push(make_chunk(&self.base_nonce, &mut self.next, data)?);
                 plaintext = rest;
                 continue;
             }
@@ -525,9 +492,7 @@ impl SealFramer {
         let mut data = Vec::with_capacity(SEALED_CHUNK_SIZE);
         data.extend_from_slice(&self.pending);
         self.pending.clear();
-        batch
-            .chunks
-            .push(make_chunk(&self.base_nonce, &mut self.next, data)?);
+        batch.chunks.push(make_chunk(&self.base_nonce, &mut self.next, data)?);
         Ok(())
     }
 
@@ -544,18 +509,13 @@ impl SealFramer {
         let mut batch = Batch::default();
         let mut data = Vec::with_capacity(self.pending.len() + TAG_LEN);
         data.extend_from_slice(&self.pending);
-        batch
-            .chunks
-            .push(make_chunk(&self.base_nonce, &mut self.next, data)?);
+        batch.chunks.push(make_chunk(&self.base_nonce, &mut self.next, data)?);
         Ok(batch)
     }
 }
 
 enum OpenState {
-    AwaitHeader {
-        input_key: Secret32,
-        context: Vec<u8>,
-    },
+    AwaitHeader { input_key: Secret32, context: Vec<u8> },
     Chunks,
     Failed,
     Finished,
@@ -575,9 +535,7 @@ pub struct OpenFramer {
 
 impl core::fmt::Debug for OpenFramer {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("OpenFramer")
-            .field("next", &self.next)
-            .finish_non_exhaustive()
+        f.debug_struct("OpenFramer").field("next", &self.next).finish_non_exhaustive()
     }
 }
 
@@ -587,13 +545,9 @@ impl OpenFramer {
     /// # Errors
     /// [`StreamError::InvalidKeySize`].
     pub fn new(input_key: &[u8], context: &[u8]) -> Result<Self, StreamError> {
-        let input_key =
-            Secret32::from_slice(input_key).ok_or(StreamError::InvalidKeySize(input_key.len()))?;
+        let input_key = Secret32::from_slice(input_key).ok_or(StreamError::InvalidKeySize(input_key.len()))?;
         Ok(Self {
-            state: OpenState::AwaitHeader {
-                input_key,
-                context: context.to_vec(),
-            },
+            state: OpenState::AwaitHeader { input_key, context: context.to_vec() },
             base_nonce: [0; NONCE_LEN],
             aead_key: None,
             next: 0,
@@ -639,9 +593,7 @@ impl OpenFramer {
         let OpenState::AwaitHeader { input_key, context } = &self.state else {
             return Ok(());
         };
-        let (Some(salt), Some(commitment)) =
-            (self.buf.get(..SALT_LEN), self.buf.get(SALT_LEN..HEADER_LEN))
-        else {
+        let (Some(salt), Some(commitment)) = (self.buf.get(..SALT_LEN), self.buf.get(SALT_LEN..HEADER_LEN)) else {
             return Ok(());
         };
         let salt: [u8; SALT_LEN] = salt.try_into().map_err(|_| StreamError::HeaderTruncated)?;
@@ -665,11 +617,7 @@ impl OpenFramer {
         self.check_state()?;
         let mut batch = Batch::default();
         while !ciphertext.is_empty() {
-            let want = if matches!(self.state, OpenState::AwaitHeader { .. }) {
-                HEADER_LEN
-            } else {
-                SEALED_CHUNK_SIZE
-            };
+            let want = if matches!(self.state, OpenState::AwaitHeader { .. }) { HEADER_LEN } else { SEALED_CHUNK_SIZE };
             let take = want.saturating_sub(self.buf.len()).min(ciphertext.len());
             let (head, rest) = ciphertext.split_at(take);
             self.buf.extend_from_slice(head);
@@ -711,9 +659,7 @@ impl OpenFramer {
             Err(e) => return Err(self.fail(e)),
         };
         self.state = OpenState::Finished;
-        Ok(Batch {
-            chunks: vec![chunk],
-        })
+        Ok(Batch { chunks: vec![chunk] })
     }
 
     /// Plaintext of an opened batch, in order. If a chunk failed (or was
@@ -759,17 +705,9 @@ impl StreamEncryptor<Aes256GcmChunkCipher> {
     ///
     /// # Errors
     /// [`StreamError::InvalidKeySize`].
-    pub fn new(
-        input_key: &[u8],
-        salt: &[u8; SALT_LEN],
-        context: &[u8],
-    ) -> Result<Self, StreamError> {
+    pub fn new(input_key: &[u8], salt: &[u8; SALT_LEN], context: &[u8]) -> Result<Self, StreamError> {
         let keys = StreamKeys::derive(input_key, salt, context)?;
-        Ok(Self::with_cipher(
-            &keys,
-            Aes256GcmChunkCipher::new(&keys),
-            true,
-        ))
+        Ok(Self::with_cipher(&keys, Aes256GcmChunkCipher::new(&keys), true))
     }
 }
 
@@ -777,11 +715,7 @@ impl<C: ChunkCipher> StreamEncryptor<C> {
     /// Encryptor with any cipher; `with_header = false` is raw mode.
     #[must_use]
     pub fn with_cipher(keys: &StreamKeys, cipher: C, with_header: bool) -> Self {
-        Self {
-            framer: SealFramer::new(keys),
-            cipher,
-            header_written: !with_header,
-        }
+        Self { framer: SealFramer::new(keys), cipher, header_written: !with_header }
     }
 
     fn header_once(&mut self, out: &mut Vec<u8>) {
@@ -831,19 +765,13 @@ impl StreamDecryptor {
     /// # Errors
     /// [`StreamError::InvalidKeySize`].
     pub fn new(input_key: &[u8], context: &[u8]) -> Result<Self, StreamError> {
-        Ok(Self {
-            framer: OpenFramer::new(input_key, context)?,
-            cipher: None,
-        })
+        Ok(Self { framer: OpenFramer::new(input_key, context)?, cipher: None })
     }
 
     /// Decryptor for a raw-mode stream (hazmat).
     #[must_use]
     pub fn raw(keys: &StreamKeys) -> Self {
-        Self {
-            framer: OpenFramer::raw(keys),
-            cipher: Some(Aes256GcmChunkCipher::new(keys)),
-        }
+        Self { framer: OpenFramer::raw(keys), cipher: Some(Aes256GcmChunkCipher::new(keys)) }
     }
 
     fn open(&mut self, mut batch: Batch, out: &mut Vec<u8>) -> Result<(), StreamError> {
@@ -851,13 +779,8 @@ impl StreamDecryptor {
             return Ok(());
         }
         if self.cipher.is_none() {
-            let key = self
-                .framer
-                .aead_key()
-                .ok_or(StreamError::CipherMisbehaved)?;
-            self.cipher = Some(Aes256GcmChunkCipher {
-                key: Aes256GcmKey::new(key),
-            });
+            let key = self.framer.aead_key().ok_or(StreamError::CipherMisbehaved)?;
+            self.cipher = Some(Aes256GcmChunkCipher { key: Aes256GcmKey::new(key) });
         }
         if let Some(c) = &self.cipher {
             c.open_batch(&mut batch);
@@ -897,9 +820,7 @@ pub fn encrypt(
     context: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, StreamError> {
-    let mut out = Vec::with_capacity(
-        HEADER_LEN + plaintext.len() + plaintext.len() / CHUNK_SIZE * TAG_LEN + TAG_LEN,
-    );
+    let mut out = Vec::with_capacity(HEADER_LEN + plaintext.len() + plaintext.len() / CHUNK_SIZE * TAG_LEN + TAG_LEN);
     let mut enc = StreamEncryptor::new(input_key, salt, context)?;
     enc.update(plaintext, &mut out)?;
     enc.finish(&mut out)?;
@@ -911,11 +832,7 @@ pub fn encrypt(
 ///
 /// # Errors
 /// Any [`StreamError`].
-pub fn decrypt(
-    input_key: &[u8],
-    context: &[u8],
-    ciphertext: &[u8],
-) -> Result<Zeroizing<Vec<u8>>, StreamError> {
+pub fn decrypt(input_key: &[u8], context: &[u8], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, StreamError> {
     let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
     let mut dec = StreamDecryptor::new(input_key, context)?;
     dec.update(ciphertext, &mut out)?;
@@ -931,9 +848,7 @@ pub fn ciphertext_len(plaintext_len: u64) -> Option<u64> {
     if chunks > MAX_CHUNKS {
         return None;
     }
-    plaintext_len
-        .checked_add(chunks * TAG_LEN as u64)?
-        .checked_add(HEADER_LEN as u64)
+    plaintext_len.checked_add(chunks * TAG_LEN as u64)?.checked_add(HEADER_LEN as u64)
 }
 
 /// SHA-512 helper for tests comparing against `msgSha512`.
@@ -959,10 +874,7 @@ mod tests {
     fn chunk_limit_aborts() {
         let mut counter = MAX_CHUNKS - 1;
         assert!(make_chunk(&[0; 12], &mut counter, vec![]).is_ok());
-        assert_eq!(
-            make_chunk(&[0; 12], &mut counter, vec![]).err(),
-            Some(StreamError::TooLong)
-        );
+        assert_eq!(make_chunk(&[0; 12], &mut counter, vec![]).err(), Some(StreamError::TooLong));
     }
 
     #[test]

@@ -63,9 +63,7 @@ pub enum TokenError {
 /// Serialises a keyring (the inner, secret layout).
 #[must_use]
 pub fn encode_keyring(k: &Keyring) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(
-        100 + backup_kem::PUBLIC_KEY_LEN + 68 * k.previous.len(),
-    ));
+    let mut out = Zeroizing::new(Vec::with_capacity(100 + backup_kem::PUBLIC_KEY_LEN + 68 * k.previous.len()));
     out.extend_from_slice(&k.current.rotation.to_be_bytes());
     out.extend_from_slice(k.current.sign_seed.expose());
     out.extend_from_slice(k.current.kem_seed.expose());
@@ -110,31 +108,15 @@ pub fn decode_keyring(bytes: &[u8]) -> Result<Keyring, TokenError> {
         let rot = r.u32().ok_or(t)?;
         let fp = r.array::<32>().ok_or(t)?;
         let seed = secret(&mut r)?;
-        if previous
-            .last()
-            .is_some_and(|p: &PreviousKem| p.rotation >= rot)
-            || rot >= rotation
-        {
+        if previous.last().is_some_and(|p: &PreviousKem| p.rotation >= rot) || rot >= rotation {
             return Err(TokenError::Malformed("rotations out of order"));
         }
-        previous.push(PreviousKem {
-            rotation: rot,
-            fingerprint: Fingerprint(fp),
-            kem_seed: seed,
-        });
+        previous.push(PreviousKem { rotation: rot, fingerprint: Fingerprint(fp), kem_seed: seed });
     }
     if r.remaining() != 0 {
         return Err(TokenError::Malformed("trailing bytes"));
     }
-    Ok(Keyring {
-        current: IdentitySeeds {
-            rotation,
-            sign_seed,
-            kem_seed,
-        },
-        previous,
-        backup_key,
-    })
+    Ok(Keyring { current: IdentitySeeds { rotation, sign_seed, kem_seed }, previous, backup_key })
 }
 
 /// A plain token (the drive itself is the protection).
@@ -167,8 +149,7 @@ pub fn encode_pin_sealed<R: CryptoRng + ?Sized>(
     let mut nonce = [0u8; NONCE_LEN];
     rng.fill_bytes(&mut nonce);
     let body = encode_keyring(k);
-    let sealed_len =
-        u32::try_from(body.len() + 16).map_err(|_| TokenError::Malformed("too large"))?;
+    let sealed_len = u32::try_from(body.len() + 16).map_err(|_| TokenError::Malformed("too large"))?;
     let mut out = Vec::with_capacity(70 + body.len());
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
@@ -178,24 +159,14 @@ pub fn encode_pin_sealed<R: CryptoRng + ?Sized>(
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&sealed_len.to_be_bytes());
     let key = pin_key(pin, &salt, params)?;
-    let sealed = key
-        .seal(&nonce, &out, &body)
-        .map_err(|_| TokenError::Malformed("too large"))?;
+    let sealed = key.seal(&nonce, &out, &body).map_err(|_| TokenError::Malformed("too large"))?;
     out.extend_from_slice(&sealed);
     Ok(out)
 }
 
-fn pin_key(
-    pin: &[u8],
-    salt: &[u8; SALT_LEN],
-    params: &Argon2Params,
-) -> Result<Aes256GcmKey, TokenError> {
+fn pin_key(pin: &[u8], salt: &[u8; SALT_LEN], params: &Argon2Params) -> Result<Aes256GcmKey, TokenError> {
     let stretched = password::derive(pin, salt, params)?;
-    Ok(Aes256GcmKey::new(&derive_key32(
-        salt,
-        stretched.expose(),
-        labels::TOKEN_PIN_KEY,
-    )))
+    Ok(Aes256GcmKey::new(&derive_key32(salt, stretched.expose(), labels::TOKEN_PIN_KEY)))
 }
 
 /// Whether a token needs a PIN (so the app can ask before decoding).
@@ -244,8 +215,6 @@ pub fn decode(bytes: &[u8], pin: Option<&[u8]>) -> Result<Keyring, TokenError> {
     }
     let pin = pin.ok_or(TokenError::PinRequired)?;
     let aad = bytes.get(..aad_len).ok_or(t)?;
-    let body = pin_key(pin, &salt, &params)?
-        .open(&nonce, aad, sealed)
-        .map_err(|_| TokenError::WrongPin)?;
+    let body = pin_key(pin, &salt, &params)?.open(&nonce, aad, sealed).map_err(|_| TokenError::WrongPin)?;
     decode_keyring(&body)
 }

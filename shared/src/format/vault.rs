@@ -26,9 +26,7 @@ use crate::crypto::kem::{self, XWingPublicKey, XWingSecretKey};
 use crate::crypto::secret::Secret32;
 use crate::crypto::sign::{self, contexts};
 use crate::format::bytes::Reader;
-use crate::format::stream::{
-    self, Batch, ChunkCipher, OpenFramer, SealFramer, StreamError, StreamKeys,
-};
+use crate::format::stream::{self, Batch, ChunkCipher, OpenFramer, SealFramer, StreamError, StreamKeys};
 use crate::identity::{Fingerprint, Identity, Keyring, PublicIdentity};
 
 /// File magic.
@@ -148,11 +146,9 @@ impl Metadata {
         let mut out = Zeroizing::new(Vec::new());
         out.extend_from_slice(&self.size.to_be_bytes());
         out.extend_from_slice(&self.modified.to_be_bytes());
-        for (s, max, what) in [
-            (&self.name, MAX_NAME_LEN, "name"),
-            (&self.mime, MAX_MIME_LEN, "type"),
-            (&self.note, MAX_NOTE_LEN, "note"),
-        ] {
+        for (s, max, what) in
+            [(&self.name, MAX_NAME_LEN, "name"), (&self.mime, MAX_MIME_LEN, "type"), (&self.note, MAX_NOTE_LEN, "note")]
+        {
             let len = u16::try_from(s.len())
                 .ok()
                 .filter(|l| usize::from(*l) <= max)
@@ -174,21 +170,11 @@ impl Metadata {
             }
             String::from_utf8(r.take(len)?.to_vec()).ok()
         };
-        let (name, mime, note) = (
-            text(MAX_NAME_LEN)?,
-            text(MAX_MIME_LEN)?,
-            text(MAX_NOTE_LEN)?,
-        );
+        let (name, mime, note) = (text(MAX_NAME_LEN)?, text(MAX_MIME_LEN)?, text(MAX_NOTE_LEN)?);
         if r.remaining() != 0 || stream::ciphertext_len(size).is_none() {
             return None;
         }
-        Some(Self {
-            name,
-            size,
-            mime,
-            modified,
-            note,
-        })
+        Some(Self { name, size, mime, modified, note })
     }
 }
 
@@ -269,11 +255,7 @@ pub fn parse_header(buf: &[u8]) -> Result<Option<(RawHeader, usize)>, VaultError
         Some(m) if m == MAGIC => {}
         Some(_) => return Err(VaultError::NotAVaultFile),
         None => {
-            return if MAGIC.starts_with(buf) {
-                Ok(None)
-            } else {
-                Err(VaultError::NotAVaultFile)
-            };
+            return if MAGIC.starts_with(buf) { Ok(None) } else { Err(VaultError::NotAVaultFile) };
         }
     }
     let Some(version) = r.u8() else {
@@ -320,12 +302,7 @@ pub fn parse_header(buf: &[u8]) -> Result<Option<(RawHeader, usize)>, VaultError
         if stanzas.iter().any(|x: &Stanza| x.recipient.0 == fp) {
             return Err(VaultError::Malformed("duplicate recipient"));
         }
-        stanzas.push(Stanza {
-            recipient: Fingerprint(fp),
-            link_id,
-            kem_ciphertext: ct.to_vec(),
-            wrapped_key: wrapped,
-        });
+        stanzas.push(Stanza { recipient: Fingerprint(fp), link_id, kem_ciphertext: ct.to_vec(), wrapped_key: wrapped });
     }
     let preamble_len = r.position();
     let Some(meta_len) = r.u32() else {
@@ -340,14 +317,8 @@ pub fn parse_header(buf: &[u8]) -> Result<Option<(RawHeader, usize)>, VaultError
     };
     let end = r.position();
     let header_bytes = buf.get(..end).ok_or(VaultError::Malformed("length"))?;
-    let preamble = buf
-        .get(..preamble_len)
-        .ok_or(VaultError::Malformed("length"))?;
-    let digest = Sha256::new()
-        .chain_update(HEADER_DIGEST_DOMAIN)
-        .chain_update(header_bytes)
-        .finalize()
-        .into();
+    let preamble = buf.get(..preamble_len).ok_or(VaultError::Malformed("length"))?;
+    let digest = Sha256::new().chain_update(HEADER_DIGEST_DOMAIN).chain_update(header_bytes).finalize().into();
     Ok(Some((
         RawHeader {
             sender: Fingerprint(sender),
@@ -361,8 +332,7 @@ pub fn parse_header(buf: &[u8]) -> Result<Option<(RawHeader, usize)>, VaultError
 }
 
 /// Longest possible header, for callers that buffer it.
-pub const MAX_HEADER_LEN: usize =
-    PREAMBLE_FIXED_LEN + MAX_RECIPIENTS * STANZA_LEN + 4 + MAX_METADATA_SEALED;
+pub const MAX_HEADER_LEN: usize = PREAMBLE_FIXED_LEN + MAX_RECIPIENTS * STANZA_LEN + 4 + MAX_METADATA_SEALED;
 
 impl RawHeader {
     /// Finds our stanza, unwraps the file key and decrypts the metadata.
@@ -381,25 +351,17 @@ impl RawHeader {
             .stanzas
             .iter()
             .find_map(|s| {
-                ours.iter()
-                    .find(|(fp, _)| fp == &s.recipient)
-                    .map(|(_, seed)| (s, XWingSecretKey::from_seed(seed)))
+                ours.iter().find(|(fp, _)| fp == &s.recipient).map(|(_, seed)| (s, XWingSecretKey::from_seed(seed)))
             })
             .ok_or(VaultError::NotARecipient)?;
         let link = match stanza.link_id {
             None => None,
-            Some(id) => Some(LinkKey {
-                id,
-                key: link_keys(&id).ok_or(VaultError::MissingLinkKey)?,
-            }),
+            Some(id) => Some(LinkKey { id, key: link_keys(&id).ok_or(VaultError::MissingLinkKey)? }),
         };
-        let ss = kem_key
-            .decapsulate(&stanza.kem_ciphertext)
-            .map_err(|_| VaultError::TamperedHeader)?;
+        let ss = kem_key.decapsulate(&stanza.kem_ciphertext).map_err(|_| VaultError::TamperedHeader)?;
         let wk = wrap_key(&ss, link.as_ref(), &self.sender, &stanza.recipient);
-        let fk = wk
-            .open(&ZERO_NONCE, &stanza.recipient.0, &stanza.wrapped_key)
-            .map_err(|_| VaultError::TamperedHeader)?;
+        let fk =
+            wk.open(&ZERO_NONCE, &stanza.recipient.0, &stanza.wrapped_key).map_err(|_| VaultError::TamperedHeader)?;
         let file_key = Secret32::from_slice(&fk).ok_or(VaultError::TamperedHeader)?;
         let meta_key = Aes256GcmKey::new(&sub_key(&file_key, labels::VAULT_METADATA_KEY));
         let meta = meta_key
@@ -477,23 +439,13 @@ impl OpenedHeader {
         let signer = lookup(&self.sender).ok_or(VaultError::UnknownSigner(self.sender))?;
         let fp = signer.fingerprint();
         if fp != self.sender {
-            return Err(VaultError::WrongSigner {
-                expected: fp,
-                found: self.sender,
-            });
+            return Err(VaultError::WrongSigner { expected: fp, found: self.sender });
         }
         signer
             .sign
-            .verify(
-                &signed_message(&self.digest, body_digest),
-                contexts::VAULT_FILE,
-                sig,
-            )
+            .verify(&signed_message(&self.digest, body_digest), contexts::VAULT_FILE, sig)
             .map_err(|_| VaultError::BadSignature)?;
-        Ok(Verified {
-            sender: self.sender,
-            metadata: self.metadata.clone(),
-        })
+        Ok(Verified { sender: self.sender, metadata: self.metadata.clone() })
     }
 }
 
@@ -557,20 +509,11 @@ impl<'a> VaultEncoder<'a> {
     ) -> Result<(Self, Vec<u8>), VaultError> {
         let sender_fp = sender.public().fingerprint();
         let mut all: Vec<Recipient> = Vec::with_capacity(recipients.len() + 1);
-        if !recipients
-            .iter()
-            .any(|r| r.identity.fingerprint() == sender_fp)
-        {
-            all.push(Recipient {
-                identity: sender.public().clone(),
-                link: None,
-            });
+        if !recipients.iter().any(|r| r.identity.fingerprint() == sender_fp) {
+            all.push(Recipient { identity: sender.public().clone(), link: None });
         }
         for r in recipients {
-            if !all
-                .iter()
-                .any(|a| a.identity.fingerprint() == r.identity.fingerprint())
-            {
+            if !all.iter().any(|a| a.identity.fingerprint() == r.identity.fingerprint()) {
                 all.push(r.clone());
             }
         }
@@ -582,18 +525,12 @@ impl<'a> VaultEncoder<'a> {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&[VERSION, SUITE, 0]);
         out.extend_from_slice(&sender_fp.0);
-        out.extend_from_slice(
-            &u16::try_from(all.len())
-                .map_err(|_| VaultError::TooManyRecipients)?
-                .to_be_bytes(),
-        );
+        out.extend_from_slice(&u16::try_from(all.len()).map_err(|_| VaultError::TooManyRecipients)?.to_be_bytes());
         for r in &all {
             let fp = r.identity.fingerprint();
             let (ct, ss) = encapsulate(&r.identity.kem, rng);
             let wk = wrap_key(&ss, r.link.as_ref(), &sender_fp, &fp);
-            let wrapped = wk
-                .seal(&ZERO_NONCE, &fp.0, file_key.expose())
-                .map_err(|_| VaultError::SigningFailed)?;
+            let wrapped = wk.seal(&ZERO_NONCE, &fp.0, file_key.expose()).map_err(|_| VaultError::SigningFailed)?;
             out.extend_from_slice(&fp.0);
             out.push(u8::from(r.link.is_some()));
             out.extend_from_slice(&r.link.as_ref().map_or([0; LINK_ID_LEN], |l| l.id));
@@ -604,23 +541,15 @@ impl<'a> VaultEncoder<'a> {
         let sealed = meta_key
             .seal(&ZERO_NONCE, &out, &metadata.encode()?)
             .map_err(|_| VaultError::MetadataTooLarge("metadata"))?;
-        let sealed_len =
-            u32::try_from(sealed.len()).map_err(|_| VaultError::MetadataTooLarge("metadata"))?;
+        let sealed_len = u32::try_from(sealed.len()).map_err(|_| VaultError::MetadataTooLarge("metadata"))?;
         out.extend_from_slice(&sealed_len.to_be_bytes());
         out.extend_from_slice(&sealed);
-        let header_digest: [u8; 32] = Sha256::new()
-            .chain_update(HEADER_DIGEST_DOMAIN)
-            .chain_update(&out)
-            .finalize()
-            .into();
+        let header_digest: [u8; 32] =
+            Sha256::new().chain_update(HEADER_DIGEST_DOMAIN).chain_update(&out).finalize().into();
         let mut salt = [0u8; stream::SALT_LEN];
         rng.fill_bytes(&mut salt);
-        let keys = StreamKeys::derive(
-            sub_key(&file_key, labels::VAULT_BODY_KEY).expose(),
-            &salt,
-            &header_digest,
-        )
-        .map_err(|_| VaultError::SigningFailed)?;
+        let keys = StreamKeys::derive(sub_key(&file_key, labels::VAULT_BODY_KEY).expose(), &salt, &header_digest)
+            .map_err(|_| VaultError::SigningFailed)?;
         let framer = SealFramer::new(&keys);
         let mut digest = BodyDigest::default();
         digest.update(&framer.header());
@@ -654,13 +583,8 @@ impl<'a> VaultEncoder<'a> {
     /// [`VaultError::SizeMismatch`] past the size in the metadata.
     pub fn frame(&mut self, plaintext: &[u8]) -> Result<Batch, VaultError> {
         let n = u64::try_from(plaintext.len()).map_err(|_| VaultError::SizeMismatch)?;
-        self.remaining = self
-            .remaining
-            .checked_sub(n)
-            .ok_or(VaultError::SizeMismatch)?;
-        self.framer
-            .push(plaintext)
-            .map_err(|_| VaultError::SizeMismatch)
+        self.remaining = self.remaining.checked_sub(n).ok_or(VaultError::SizeMismatch)?;
+        self.framer.push(plaintext).map_err(|_| VaultError::SizeMismatch)
     }
 
     /// External-cipher path: the final (short) chunk, once all content was framed.
@@ -682,9 +606,7 @@ impl<'a> VaultEncoder<'a> {
     /// [`VaultError::SigningFailed`] if a chunk is not sealed.
     pub fn write_sealed(&mut self, batch: Batch, out: &mut Vec<u8>) -> Result<(), VaultError> {
         let start = out.len();
-        batch
-            .append_output(out)
-            .map_err(|_| VaultError::SigningFailed)?;
+        batch.append_output(out).map_err(|_| VaultError::SigningFailed)?;
         self.digest.update(out.get(start..).unwrap_or(&[]));
         Ok(())
     }
@@ -702,11 +624,7 @@ impl<'a> VaultEncoder<'a> {
         let sig = self
             .sender
             .signing_key()
-            .sign(
-                &signed_message(&self.header_digest, &body_digest),
-                contexts::VAULT_FILE,
-                rng,
-            )
+            .sign(&signed_message(&self.header_digest, &body_digest), contexts::VAULT_FILE, rng)
             .map_err(|_| VaultError::SigningFailed)?;
         let mut t = Vec::with_capacity(TRAILER_LEN);
         t.extend_from_slice(TRAILER_MAGIC);
@@ -715,9 +633,7 @@ impl<'a> VaultEncoder<'a> {
     }
 
     fn seal_and_write(&mut self, mut batch: Batch, out: &mut Vec<u8>) -> Result<(), VaultError> {
-        self.cipher
-            .seal_batch(&mut batch)
-            .map_err(|_| VaultError::SigningFailed)?;
+        self.cipher.seal_batch(&mut batch).map_err(|_| VaultError::SigningFailed)?;
         self.write_sealed(batch, out)
     }
 
@@ -737,11 +653,7 @@ impl<'a> VaultEncoder<'a> {
     ///
     /// # Errors
     /// [`VaultError::SizeMismatch`], [`VaultError::SigningFailed`].
-    pub fn finish<R: CryptoRng + ?Sized>(
-        mut self,
-        rng: &mut R,
-        out: &mut Vec<u8>,
-    ) -> Result<(), VaultError> {
+    pub fn finish<R: CryptoRng + ?Sized>(mut self, rng: &mut R, out: &mut Vec<u8>) -> Result<(), VaultError> {
         let batch = self.frame_final()?;
         self.seal_and_write(batch, out)?;
         out.extend_from_slice(&self.trailer(rng)?);
@@ -749,10 +661,7 @@ impl<'a> VaultEncoder<'a> {
     }
 }
 
-fn encapsulate<R: CryptoRng + ?Sized>(
-    pk: &XWingPublicKey,
-    rng: &mut R,
-) -> ([u8; kem::CIPHERTEXT_LEN], Secret32) {
+fn encapsulate<R: CryptoRng + ?Sized>(pk: &XWingPublicKey, rng: &mut R) -> ([u8; kem::CIPHERTEXT_LEN], Secret32) {
     pk.encapsulate(rng)
 }
 
@@ -819,15 +728,8 @@ fn map_stream(e: StreamError) -> VaultError {
 impl<'k> VaultDecoder<'k> {
     /// Decoder for files addressed to `keyring`, with this device's link keys.
     #[must_use]
-    pub fn new(
-        keyring: &'k Keyring,
-        link_keys: &'k dyn Fn(&[u8; LINK_ID_LEN]) -> Option<Secret32>,
-    ) -> Self {
-        Self {
-            keyring,
-            link_keys,
-            state: DecState::Header(Vec::new()),
-        }
+    pub fn new(keyring: &'k Keyring, link_keys: &'k dyn Fn(&[u8; LINK_ID_LEN]) -> Option<Secret32>) -> Self {
+        Self { keyring, link_keys, state: DecState::Header(Vec::new()) }
     }
 
     /// Metadata, once the header has been opened (pending, like the content).
@@ -883,8 +785,7 @@ impl<'k> VaultDecoder<'k> {
             };
             leftover = buf.get(used..).unwrap_or(&[]).to_vec();
             let header = raw.open(self.keyring, self.link_keys)?;
-            let framer =
-                OpenFramer::new(header.body_key.expose(), &header.digest).map_err(map_stream)?;
+            let framer = OpenFramer::new(header.body_key.expose(), &header.digest).map_err(map_stream)?;
             let remaining = header.body_len;
             self.state = DecState::Body(Box::new(BodyState {
                 header,
@@ -944,10 +845,7 @@ impl<'k> VaultDecoder<'k> {
     ///
     /// # Errors
     /// Any trailer [`VaultError`].
-    pub fn verify(
-        &mut self,
-        lookup: &dyn Fn(&Fingerprint) -> Option<PublicIdentity>,
-    ) -> Result<Verified, VaultError> {
+    pub fn verify(&mut self, lookup: &dyn Fn(&Fingerprint) -> Option<PublicIdentity>) -> Result<Verified, VaultError> {
         let state = core::mem::replace(&mut self.state, DecState::Failed);
         match state {
             DecState::Body(b) if b.body_finished => {
@@ -1002,9 +900,7 @@ impl<'k> VaultDecoder<'k> {
 impl BodyState {
     /// Splits `input` into body bytes (framed and hashed) and trailer bytes.
     fn feed(&mut self, input: &[u8]) -> Result<Batch, VaultError> {
-        let take = usize::try_from(self.remaining)
-            .unwrap_or(usize::MAX)
-            .min(input.len());
+        let take = usize::try_from(self.remaining).unwrap_or(usize::MAX).min(input.len());
         let (body, rest) = input.split_at(take);
         self.digest.update(body);
         let batch = self.framer.push(body).map_err(map_stream)?;

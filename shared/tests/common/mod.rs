@@ -6,10 +6,7 @@ use serde_json::Value;
 /// A Wycheproof file from the shared vectors folder (`../shared/vectors/`
 /// relative to the project root, i.e. two levels above this crate).
 pub fn wycheproof(name: &str) -> Value {
-    let path = format!(
-        "{}/../../shared/vectors/wycheproof/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../../shared/vectors/wycheproof/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }
@@ -31,10 +28,7 @@ pub fn hexf(v: &Value) -> Vec<u8> {
 }
 
 pub fn flags(t: &Value) -> Vec<String> {
-    t["flags"]
-        .as_array()
-        .map(|a| a.iter().map(|f| f.as_str().unwrap().to_string()).collect())
-        .unwrap_or_default()
+    t["flags"].as_array().map(|a| a.iter().map(|f| f.as_str().unwrap().to_string()).collect()).unwrap_or_default()
 }
 
 /// A deterministic CSPRNG for tests and vector generation.

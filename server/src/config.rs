@@ -93,6 +93,21 @@ pub struct Config {
     #[arg(long, env = "QV_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// PEM certificate chain for serving HTTPS directly (with `--tls-key`).
+    /// Without it the server speaks plain HTTP, for localhost or behind a
+    /// TLS-terminating reverse proxy.
+    #[arg(long, env = "QV_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key matching `--tls-cert`.
+    #[arg(long, env = "QV_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Send `Strict-Transport-Security` even without `--tls-cert`: set this when a
+    /// reverse proxy terminates HTTPS in front of the server. Always on with `--tls-cert`.
+    #[arg(long, env = "QV_HSTS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub hsts: bool,
+
     /// Write the bound address (`ip:port`) to this file once listening.
     /// Tests use it with `--bind 127.0.0.1:0` to find the server without races.
     #[arg(long, env = "QV_PORT_FILE")]

@@ -15,6 +15,7 @@ pub mod maintenance;
 pub mod security;
 pub mod site;
 pub mod store;
+pub mod tls;
 pub mod verify;
 
 use std::net::SocketAddr;
@@ -54,6 +55,8 @@ pub enum StartError {
     Blob(#[from] blob::BlobError),
     #[error(transparent)]
     Key(#[from] audit::checkpoint::KeyFileError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
 }
 
 impl AppState {
@@ -100,6 +103,7 @@ pub(crate) fn random<const N: usize>() -> Result<[u8; N], error::AppError> {
 /// [`serve`] does): the per-IP sign-in limit keys on the peer address.
 pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    let hsts = state.config.hsts || state.config.tls_cert.is_some();
     let api = Router::new()
         .nest("/api/v1", api::router(&state))
         .route("/api", axum::routing::any(api::not_found))
@@ -117,7 +121,7 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(max_body, security::limit_declared_body))
-        .layer(middleware::from_fn(security::add_headers))
+        .layer(middleware::from_fn_with_state(hsts, security::add_headers))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
 }
@@ -126,16 +130,27 @@ pub fn app(state: AppState) -> Router {
 pub async fn serve(config: Config) -> Result<(), StartError> {
     let state = AppState::open(&config).await?;
     let maintenance = tokio::spawn(maintenance::run(state.clone()));
+    let acceptor = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+        _ => None,
+    };
     let listener = TcpListener::bind(config.bind).await?;
     let local = listener.local_addr()?;
     if let Some(path) = &config.port_file {
         tokio::fs::write(path, local.to_string()).await?;
     }
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
     tracing::info!(address = %local, data_dir = %config.data_dir.display(), site_dir = %config.site_dir.display(),
-        "QuantumVault {} listening on http://{local}", shared::VERSION);
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        "QuantumVault {} listening on {scheme}://{local}", shared::VERSION);
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    match acceptor {
+        Some(acceptor) => {
+            // `tap_io` only adapts the listener type so peers keep their `SocketAddr`.
+            let listener = axum::serve::ListenerExt::tap_io(tls::TlsListener::new(listener, acceptor), |_| {});
+            axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+        }
+        None => axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?,
+    }
     maintenance.abort();
     tracing::info!("shut down cleanly");
     Ok(())

@@ -34,12 +34,20 @@ pub fn headers() -> [(HeaderName, HeaderValue); 8] {
     ]
 }
 
-/// Middleware: adds [`headers`] to the response, overriding what handlers set.
-pub async fn add_headers(req: Request, next: Next) -> Response {
+/// HSTS for two years: once a browser has seen QuantumVault over HTTPS it never
+/// again tries plain HTTP for it, so a network attacker cannot strip TLS.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains";
+
+/// Middleware: adds [`headers`] (and HSTS when `hsts` is set) to the response,
+/// overriding what handlers set.
+pub async fn add_headers(State(hsts): State<bool>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let map = res.headers_mut();
     for (name, value) in headers() {
         map.insert(name, value);
+    }
+    if hsts {
+        map.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(STRICT_TRANSPORT_SECURITY));
     }
     res
 }

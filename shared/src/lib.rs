@@ -5,6 +5,10 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod crypto;
+pub mod format;
+pub mod identity;
+pub mod recovery;
 
 /// The product version, as shown in the app and reported by the server.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -2,9 +2,15 @@
 //! with the right status, never an HTML page or a bare 500.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shared::api::ApiError;
+
+use crate::AppState;
+use crate::blob::BlobError;
+use crate::store::StoreError;
 
 /// A failure an API handler reports to the client.
 #[derive(Debug, thiserror::Error)]
@@ -14,10 +20,31 @@ pub enum AppError {
     NotFound(String),
     /// The request body exceeds the configured limit.
     #[error("the request is too large: at most {limit} bytes are accepted")]
-    PayloadTooLarge { limit: usize },
+    PayloadTooLarge { limit: u64 },
     /// The request is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// The body is not JSON.
+    #[error("send the body as JSON with `Content-Type: application/json`")]
+    UnsupportedMediaType,
+    /// No valid session.
+    #[error("sign in first: {0}")]
+    Unauthorized(String),
+    /// Signed in, but this action is not yours to take.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request conflicts with the current state; `code` says how.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// The user's storage quota would be exceeded.
+    #[error("{0}")]
+    QuotaExceeded(String),
+    /// Too many attempts; try again later.
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// A `Range` outside the file.
+    #[error("the requested range is outside the file ({size} bytes)")]
+    RangeNotSatisfiable { size: u64 },
     /// A fault on our side; details go to the log, not to the client.
     #[error("internal error")]
     Internal(String),
@@ -29,8 +56,20 @@ impl AppError {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            AppError::QuotaExceeded(_) => (StatusCode::FORBIDDEN, "quota_exceeded"),
+            AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            AppError::RangeNotSatisfiable { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
+    }
+
+    /// A 404 that reveals nothing about whether the thing exists.
+    pub fn no_file() -> Self {
+        AppError::NotFound("no such file (or it is not shared with you)".to_owned())
     }
 }
 
@@ -41,6 +80,52 @@ impl IntoResponse for AppError {
             tracing::error!(%detail, "internal error");
         }
         let body = ApiError { code: code.to_owned(), message: self.to_string() };
-        (status, Json(body)).into_response()
+        let mut res = (status, Json(body)).into_response();
+        match &self {
+            AppError::Unauthorized(_) => {
+                res.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            }
+            AppError::RangeNotSatisfiable { size } => {
+                if let Ok(v) = header::HeaderValue::from_str(&format!("bytes */{size}")) {
+                    res.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+            }
+            _ => {}
+        }
+        res
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        AppError::Internal(err.to_string())
+    }
+}
+
+impl From<BlobError> for AppError {
+    fn from(err: BlobError) -> Self {
+        AppError::Internal(err.to_string())
+    }
+}
+
+/// `Json` whose rejections are JSON [`AppError`]s (400/413/415), never axum's plain text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<T> FromRequest<AppState> for ApiJson<T>
+where
+    Json<T>: FromRequest<AppState, Rejection = JsonRejection>,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::PayloadTooLarge { limit: state.config.max_body_bytes as u64 })
+            }
+            Err(rejection) => Err(AppError::BadRequest(format!("malformed JSON body: {}", rejection.body_text()))),
+        }
     }
 }

@@ -6,12 +6,18 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod blob;
 pub mod config;
 pub mod error;
+pub mod maintenance;
 pub mod security;
 pub mod site;
+pub mod store;
+pub mod verify;
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -20,6 +26,7 @@ use axum::middleware;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
@@ -27,37 +34,82 @@ pub use config::Config;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    inner: Arc<Inner>,
+    pub(crate) config: Arc<Config>,
+    pub(crate) store: Arc<dyn store::Store>,
+    pub(crate) blobs: Arc<dyn blob::BlobStore>,
+    pub(crate) signer: Arc<verify::ServerSigner>,
+    pub(crate) failures: Arc<auth::limits::FailureLimiter>,
+    pub(crate) governor: Option<Arc<api::AuthGovernor>>,
 }
 
-struct Inner {
-    site_dir: PathBuf,
-    max_body_bytes: usize,
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot prepare the data folder: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot open the database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("cannot open the blob store: {0}")]
+    Blob(#[from] blob::BlobError),
+    #[error(transparent)]
+    Key(#[from] audit::checkpoint::KeyFileError),
 }
 
 impl AppState {
-    /// Prepares the state for `config`, creating the data folders on first run.
-    pub async fn open(config: &Config) -> std::io::Result<Self> {
+    /// Prepares the state for `config`: creates the data folders on first run,
+    /// opens and migrates the database, opens the blob store and sweeps
+    /// leftovers of writes a crash interrupted, and loads the server key.
+    pub async fn open(config: &Config) -> Result<Self, StartError> {
         tokio::fs::create_dir_all(&config.data_dir).await?;
         tokio::fs::create_dir_all(config.blob_dir()).await?;
-        Ok(Self { inner: Arc::new(Inner { site_dir: config.site_dir.clone(), max_body_bytes: config.max_body_bytes }) })
+        let store = store::sql::SqlStore::connect(&config.effective_database_url()).await?;
+        let blobs = blob::open(config.blob_url.as_deref(), &config.blob_dir()).await?;
+        blobs.clean_interrupted().await?;
+        let signer = audit::checkpoint::load_or_create_key(&config.effective_server_key_file()).await?;
+        Ok(Self {
+            config: Arc::new(config.clone()),
+            store: Arc::new(store),
+            blobs,
+            signer: Arc::new(signer),
+            failures: Arc::new(auth::limits::FailureLimiter::new(config.max_failed_sign_ins)),
+            governor: api::auth_governor(config),
+        })
     }
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// `N` bytes from the operating system's CSPRNG.
+pub(crate) fn random<const N: usize>() -> Result<[u8; N], error::AppError> {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).map_err(|e| error::AppError::Internal(format!("no randomness: {e}")))?;
+    Ok(out)
 }
 
 /// The whole HTTP application: API, app shell, and the layers around them.
 pub fn app(state: AppState) -> Router {
-    let max_body = state.inner.max_body_bytes;
+    let max_body = state.config.max_body_bytes;
     let api = Router::new()
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router(&state))
         .route("/api", axum::routing::any(api::not_found))
         .route("/api/", axum::routing::any(api::not_found))
         .route("/api/{*rest}", axum::routing::any(api::not_found));
     let site = Router::new()
-        .fallback_service(site::service(&state.inner.site_dir))
+        .fallback_service(site::service(&state.config.site_dir))
         .layer(middleware::from_fn(site::cache_control));
     api.with_state(state)
         .merge(site)
-        .layer(CompressionLayer::new())
+        // Ciphertext does not compress, and compressing it would break `Range`.
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream"))),
+        )
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(max_body, security::limit_declared_body))
         .layer(middleware::from_fn(security::add_headers))
@@ -66,8 +118,9 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves [`app`] on `config.bind` until Ctrl-C or SIGTERM, then drains in-flight requests.
-pub async fn serve(config: Config) -> std::io::Result<()> {
+pub async fn serve(config: Config) -> Result<(), StartError> {
     let state = AppState::open(&config).await?;
+    let maintenance = tokio::spawn(maintenance::run(state.clone()));
     let listener = TcpListener::bind(config.bind).await?;
     let local = listener.local_addr()?;
     if let Some(path) = &config.port_file {
@@ -75,7 +128,10 @@ pub async fn serve(config: Config) -> std::io::Result<()> {
     }
     tracing::info!(address = %local, data_dir = %config.data_dir.display(), site_dir = %config.site_dir.display(),
         "QuantumVault {} listening on http://{local}", shared::VERSION);
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    maintenance.abort();
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -47,11 +47,17 @@ pub async fn add_headers(req: Request, next: Next) -> Response {
 /// Middleware: refuses a request whose declared body exceeds `limit` with a JSON 413,
 /// before anything is read. Bodies without a declared length are capped by
 /// axum's `DefaultBodyLimit` as they are read.
+///
+/// `PATCH` carries ciphertext pieces, whose limit is the file's declared size
+/// (checked by the upload handler), so it is exempt here.
 pub async fn limit_declared_body(State(limit): State<usize>, req: Request, next: Next) -> Response {
+    if req.method() == axum::http::Method::PATCH {
+        return next.run(req).await;
+    }
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     match declared {
-        Some(len) if len > limit as u64 => AppError::PayloadTooLarge { limit }.into_response(),
+        Some(len) if len > limit as u64 => AppError::PayloadTooLarge { limit: limit as u64 }.into_response(),
         _ => next.run(req).await,
     }
 }

@@ -31,15 +31,15 @@ async fn start() -> Running {
     write(site.path(), "pkg-0123456789abcdef/app.js", &b"export default function init() {}\n".repeat(100));
     write(site.path(), "style-0123456789abcdef.css", b"body { color: black }");
     let port_file = data.path().join("port");
-    let config = server::Config {
-        bind: "127.0.0.1:0".parse().expect("address"),
-        data_dir: data.path().join("data"),
-        database_url: None,
-        site_dir: site.path().to_path_buf(),
-        max_body_bytes: 4096,
-        port_file: Some(port_file.clone()),
-        log_format: "pretty".into(),
-    };
+    let config = <server::Config as clap::Parser>::try_parse_from([
+        "quantumvault-server".to_owned(),
+        "--bind=127.0.0.1:0".to_owned(),
+        format!("--data-dir={}", data.path().join("data").display()),
+        format!("--site-dir={}", site.path().display()),
+        "--max-body-bytes=4096".to_owned(),
+        format!("--port-file={}", port_file.display()),
+    ])
+    .expect("config");
     tokio::spawn(server::serve(config));
     let mut addr = String::new();
     for _ in 0..200 {

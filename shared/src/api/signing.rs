@@ -1,0 +1,122 @@
+//! The exact bytes a client signs with ML-DSA-65, and the context string of
+//! each use. Both sides build messages with these functions, so a signature
+//! made for one purpose can never be replayed for another: the context
+//! string differs per use and every message starts with its own domain tag.
+//!
+//! Encoding (see `docs/API.md`): `field(domain) ‖ field(f1) ‖ … ‖ field(fn)`
+//! where `field(x) = u32_be(len(x)) ‖ x` and integers are 8-byte big-endian.
+
+use super::PublicIdentity;
+
+/// ML-DSA-65 context string of the self-signature made at registration.
+pub const CONTEXT_REGISTER: &[u8] = b"quantumvault/v1/register";
+/// ML-DSA-65 context string of a sign-in challenge response.
+pub const CONTEXT_SIGN_IN: &[u8] = b"quantumvault/v1/sign-in";
+/// ML-DSA-65 context string of a key-rotation statement (signed by the previous key).
+pub const CONTEXT_ROTATE: &[u8] = b"quantumvault/v1/rotate";
+/// ML-DSA-65 context string of the server's audit-chain checkpoints.
+pub const CONTEXT_AUDIT_CHECKPOINT: &[u8] = b"quantumvault/v1/audit-checkpoint";
+
+/// Length of an ML-DSA-65 verifying key, in bytes (FIPS 204).
+pub const MLDSA65_PUBLIC_KEY_LEN: usize = 1952;
+/// Length of an ML-DSA-65 signature, in bytes (FIPS 204).
+pub const MLDSA65_SIGNATURE_LEN: usize = 3309;
+/// Length of an X-Wing public key, in bytes.
+pub const XWING_PUBLIC_KEY_LEN: usize = 1216;
+
+/// Length-prefixed concatenation of a domain tag and fields.
+pub fn encode_fields(domain: &str, fields: &[&[u8]]) -> Vec<u8> {
+    let total = 4 + domain.len() + fields.iter().map(|f| 4 + f.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(total);
+    for field in std::iter::once(domain.as_bytes()).chain(fields.iter().copied()) {
+        // Fields are public keys, names and hashes: far below 4 GiB.
+        out.extend_from_slice(&u32::try_from(field.len()).unwrap_or(u32::MAX).to_be_bytes());
+        out.extend_from_slice(field);
+    }
+    out
+}
+
+/// What SHA-256 is taken of to get an identity's fingerprint.
+pub fn fingerprint_preimage(identity: &PublicIdentity) -> Vec<u8> {
+    encode_fields("QuantumVault identity fingerprint v1", &[&identity.mldsa65_public_key, &identity.xwing_public_key])
+}
+
+/// The message a new identity signs about itself (registration and rotation),
+/// proving possession of the ML-DSA key for `username` (lower case).
+pub fn register_message(username_lower: &str, identity: &PublicIdentity) -> Vec<u8> {
+    encode_fields(
+        "QuantumVault register v1",
+        &[username_lower.as_bytes(), &identity.mldsa65_public_key, &identity.xwing_public_key],
+    )
+}
+
+/// The message that answers a sign-in challenge.
+pub fn sign_in_message(challenge_id: &str, nonce: &[u8], username_lower: &str, origin: &str) -> Vec<u8> {
+    encode_fields(
+        "QuantumVault sign-in v1",
+        &[challenge_id.as_bytes(), nonce, username_lower.as_bytes(), origin.as_bytes()],
+    )
+}
+
+/// The rotation statement the *previous* signing key signs: it names the
+/// account, the new rotation number, the previous fingerprint and the new keys.
+pub fn rotation_message(
+    username_lower: &str,
+    new_rotation: u32,
+    previous_fingerprint: &[u8],
+    new_identity: &PublicIdentity,
+) -> Vec<u8> {
+    encode_fields(
+        "QuantumVault rotation v1",
+        &[
+            username_lower.as_bytes(),
+            &u64::from(new_rotation).to_be_bytes(),
+            previous_fingerprint,
+            &new_identity.mldsa65_public_key,
+            &new_identity.xwing_public_key,
+        ],
+    )
+}
+
+/// The statement the server signs about the head of a user's audit chain.
+pub fn checkpoint_message(username_lower: &str, seq: u64, head_hash: &[u8], at_ms: i64) -> Vec<u8> {
+    encode_fields(
+        "QuantumVault audit checkpoint v1",
+        &[username_lower.as_bytes(), &seq.to_be_bytes(), head_hash, &at_ms.to_be_bytes()],
+    )
+}
+
+/// What SHA-256 is taken of to get an audit entry's hash; `prev_hash` is the
+/// previous entry's hash (32 zero bytes for the first entry).
+pub fn audit_entry_preimage(
+    username_lower: &str,
+    seq: u64,
+    at_ms: i64,
+    event: &str,
+    detail: &str,
+    prev_hash: &[u8],
+) -> Vec<u8> {
+    encode_fields(
+        "QuantumVault audit entry v1",
+        &[
+            username_lower.as_bytes(),
+            &seq.to_be_bytes(),
+            &at_ms.to_be_bytes(),
+            event.as_bytes(),
+            detail.as_bytes(),
+            prev_hash,
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_fields;
+
+    #[test]
+    fn fields_are_length_prefixed() {
+        assert_eq!(encode_fields("d", &[b"ab", b""]), [0, 0, 0, 1, b'd', 0, 0, 0, 2, b'a', b'b', 0, 0, 0, 0]);
+        // Moving a byte between fields changes the encoding.
+        assert_ne!(encode_fields("d", &[b"ab", b"c"]), encode_fields("d", &[b"a", b"bc"]));
+    }
+}

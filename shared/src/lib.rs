@@ -5,14 +5,11 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
-<<<<<<< HEAD
+pub mod bb84;
 pub mod crypto;
 pub mod format;
 pub mod identity;
 pub mod recovery;
-=======
-pub mod bb84;
->>>>>>> bb84
 
 /// The product version, as shown in the app and reported by the server.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

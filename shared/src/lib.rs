@@ -7,6 +7,7 @@
 pub mod api;
 pub mod bb84;
 pub mod crypto;
+pub mod drive;
 pub mod format;
 pub mod identity;
 pub mod recovery;

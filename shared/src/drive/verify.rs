@@ -1,7 +1,7 @@
 //! Proving the backup opens and belongs to the primary, without writing.
 
 use super::Drive;
-use super::common::{check_distinct, check_pair, read_state};
+use super::common::{check_distinct, check_pair, read_pair, read_state};
 use super::error::DriveError;
 use super::restore::open_newest;
 use crate::identity::Fingerprint;
@@ -34,9 +34,9 @@ pub async fn verify_backup<D: Drive>(
 ) -> Result<BackupReport, DriveError> {
     check_distinct(primary, backup_drive).await?;
     let state = read_state(primary).await?;
+    check_pair(&state, &read_pair(backup_drive).await?)?;
     let code = RecoveryCode::parse(recovery_code)?;
-    let (pair, keyring) = open_newest(backup_drive, passphrase, &code, Some(state.rotation)).await?;
-    check_pair(&state, &pair)?;
+    let (_, keyring) = open_newest(backup_drive, passphrase, &code, Some(state.rotation)).await?;
     let fingerprint = keyring.current.identity().public().fingerprint();
     if keyring.current.rotation != state.rotation || fingerprint != state.fingerprint {
         return Err(DriveError::BackupMismatch {

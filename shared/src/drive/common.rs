@@ -110,7 +110,7 @@ pub(crate) fn encode_token<R: CryptoRng + ?Sized>(
 /// Reads the backup drive's pair marker, recognising a swapped primary.
 pub(crate) async fn read_pair<D: Drive>(backup: &D) -> Result<PairMarker, DriveError> {
     match b(backup.read(layout::PAIR).await)? {
-        Some(bytes) => Ok(PairMarker::parse(&bytes)?),
+        Some(bytes) => PairMarker::parse(&bytes).map_err(DriveError::BadPairFile),
         None => {
             let names = classified(backup, "", DriveRole::Backup).await?.unwrap_or_default();
             if names.iter().any(|(_, k)| *k == Name::State || matches!(k, Name::Token(_))) {

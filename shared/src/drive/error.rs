@@ -134,6 +134,11 @@ pub enum DriveError {
     /// `state.json` is not a valid state file.
     #[error("state.json on the primary drive is damaged ({0}); restore onto a fresh folder from your backup drive")]
     BadState(#[from] StateError),
+    /// `.system_backup/pair.json` is not a valid pair file.
+    #[error(
+        ".system_backup/pair.json on the backup drive is damaged ({0}); change nothing on this drive, its backup file may still be intact"
+    )]
+    BadPairFile(StateError),
     /// The token could not be read.
     #[error("token_{rotation}.bin: {source}")]
     Token {

@@ -79,7 +79,7 @@ async fn prepare_backup<D: Drive>(backup: &D, leftover_pair: Option<Id>) -> Resu
         });
     }
     if let Some(bytes) = b(backup.read(layout::PAIR).await)? {
-        let pair = PairMarker::parse(&bytes)?;
+        let pair = PairMarker::parse(&bytes).map_err(DriveError::BadPairFile)?;
         if Some(pair.pair_id) != leftover_pair {
             return Err(DriveError::AlreadyInUse { role: DriveRole::Backup });
         }

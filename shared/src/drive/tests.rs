@@ -379,6 +379,41 @@ fn drive_recovery_never_removes_the_only_copy() {
     assert_eq!(block_on(unlock(&p, None, NOW)).unwrap().keyring, out.unlocked.keyring);
 }
 
+#[test]
+fn drive_reports_a_damaged_pair_file() {
+    let (p, b, out) = set_up(None);
+    b.put(layout::PAIR, b"{\"format\":1}");
+    let code = out.recovery_code.to_text();
+    assert!(matches!(block_on(verify_backup(&p, &b, PASS, &code)), Err(DriveError::BadPairFile(_))));
+    assert!(matches!(
+        block_on(rotate(&p, &b, None, PASS, 0, &params(), NOW, &mut rng(2))),
+        Err(DriveError::BadPairFile(_))
+    ));
+    let msg = DriveError::BadPairFile(super::state::StateError::Missing("pair_id")).to_string();
+    assert!(msg.contains("backup drive"), "{msg}");
+}
+
+#[test]
+fn drive_error_messages_name_the_problem() {
+    let cases = [
+        (DriveError::SameFolder, "same folder"),
+        (DriveError::NestedFolders, "inside the other"),
+        (DriveError::BackupPickedAsPrimary, "swapped"),
+        (DriveError::PrimaryPickedAsBackup, "swapped"),
+        (DriveError::WrongPassphrase, "wrong passphrase"),
+        (DriveError::WrongRecoveryCode, "does not belong to this backup"),
+        (DriveError::RecoveryCodeTypo(RecoveryCodeError::Typo), "typo"),
+        (DriveError::RotationConflict { expected: 1, found: 2 }, "reload"),
+        (DriveError::NoIdentity { role: DriveRole::Primary }, "restore"),
+        (DriveError::ForeignFiles { role: DriveRole::Backup, names: vec!["a.txt".into()] }, "a.txt"),
+        (DriveError::DifferentPair { primary: "aa".into(), backup: "bb".into() }, "another identity"),
+        (DriveError::Token { rotation: 2, source: TokenError::Malformed("truncated") }, "token_2.bin"),
+    ];
+    for (e, needle) in cases {
+        assert!(e.to_string().contains(needle), "{e}");
+    }
+}
+
 // ---------------------------------------------------------------- crash matrix
 
 /// Runs `op` with the power failing after 0, 1, 2, ... steps until it
@@ -496,6 +531,7 @@ fn drive_crash_matrix_restore() {
 fn drive_crash_matrix_change_passphrase() {
     let (p0, b0, out) = set_up(None);
     let code = out.recovery_code.clone();
+    let seen = std::cell::RefCell::new([0usize; 2]);
     let steps = crash_matrix(
         (&p0, &b0),
         |p, b| block_on(change_passphrase(p, b, None, b"new", &params(), NOW, &mut rng(3))).map(|_| ()),
@@ -507,12 +543,45 @@ fn drive_crash_matrix_change_passphrase() {
             let with_old = backup::open(&sealed, PASS, &code);
             let with_new = backup::open(&sealed, b"new", &code);
             assert!(with_old.is_ok() != with_new.is_ok(), "exactly one passphrase opens it");
+            seen.borrow_mut()[usize::from(with_new.is_ok())] += 1;
             let pass: &[u8] = if with_old.is_ok() { PASS } else { b"new" };
             assert_consistent(&p, &b, &code, pass, &u.keyring);
         },
     );
-    // backup (2), audit (2)
+    // backup (2), audit (2): crashes before the backup's rename keep the old
+    // passphrase, the ones after it have the new one.
     assert_eq!(steps, 4);
+    assert_eq!(*seen.borrow(), [2, 2]);
+}
+
+/// A crash can also hit recovery itself: for every crash point of a
+/// rotation, crash the clean-up at every one of its steps too.
+#[test]
+fn drive_crash_matrix_recovery_itself() {
+    let (p0, b0, out) = set_up(None);
+    let old = out.unlocked.keyring.clone();
+    let mut pairs = 0;
+    for k in 0..10 {
+        let power = Power::failing_after(k);
+        let (p1, b1) = (p0.reboot(power.clone()), b0.reboot(power.clone()));
+        assert!(block_on(rotate(&p1, &b1, None, PASS, 0, &params(), NOW, &mut rng(2))).is_err());
+        for m in 0.. {
+            let power = Power::failing_after(m);
+            let (p2, b2) = (p1.reboot(power.clone()), b1.reboot(power.clone()));
+            let done = block_on(recover_interrupted(&p2, Some(&b2))).is_ok();
+            let (p3, b3) = (p2.reboot(Power::unlimited()), b2.reboot(Power::unlimited()));
+            block_on(recover_interrupted(&p3, Some(&b3))).unwrap();
+            let u = block_on(unlock(&p3, None, NOW)).unwrap();
+            assert!(u.keyring == old || u.keyring.previous.len() == 1, "k={k} m={m}");
+            assert_consistent(&p3, &b3, &out.recovery_code, PASS, &u.keyring);
+            pairs += 1;
+            if done {
+                break;
+            }
+        }
+    }
+    eprintln!("recovery crash matrix: {pairs} (rotation crash, recovery crash) pairs");
+    assert_eq!(pairs, 23);
 }
 
 // ---------------------------------------------------------------- audit log

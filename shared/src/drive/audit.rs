@@ -49,6 +49,8 @@ pub enum Event {
     Verify,
     /// The backup passphrase was changed.
     PassphraseChange,
+    /// A new backup drive was made.
+    NewBackup,
     /// Failed attempts (wrong PIN, passphrase or recovery code) reported by the app.
     FailedAttempt,
 }
@@ -64,6 +66,7 @@ impl Event {
             Self::Restore => "restore",
             Self::Verify => "verify",
             Self::PassphraseChange => "passphrase_change",
+            Self::NewBackup => "new_backup",
             Self::FailedAttempt => "failed_attempt",
         }
     }
@@ -76,6 +79,7 @@ impl Event {
             Self::Restore,
             Self::Verify,
             Self::PassphraseChange,
+            Self::NewBackup,
             Self::FailedAttempt,
         ]
         .into_iter()

@@ -182,6 +182,46 @@ fn drive_change_passphrase() {
     assert!(log.entries.iter().any(|e| e.event == Event::PassphraseChange));
 }
 
+#[test]
+fn drive_replace_lost_backup() {
+    let (p, b, out) = set_up(None);
+    let code = out.recovery_code.to_text();
+    let r1 = block_on(rotate(&p, &b, None, PASS, 0, &params(), NOW, &mut rng(2))).unwrap();
+    drop(b); // the backup drive is lost
+    let nb = MemDrive::new("/media/usb4/QV", Power::unlimited());
+    // Refused: the primary itself, a folder with foreign files, another pair's backup.
+    assert_eq!(
+        block_on(replace_backup(&p, &p.alias(), None, PASS, &params(), NOW, &mut rng(3))),
+        Err(DriveError::SameFolder)
+    );
+    let (_, other_b, _) = {
+        let (p2, b2) = (MemDrive::new("/w/p", Power::unlimited()), MemDrive::new("/w/b", Power::unlimited()));
+        let o = block_on(init(&p2, &b2, PASS, None, &params(), NOW, &mut rng(9))).unwrap();
+        (p2, b2, o)
+    };
+    let before = other_b.snapshot();
+    assert_eq!(
+        block_on(replace_backup(&p, &other_b, None, PASS, &params(), NOW, &mut rng(3))),
+        Err(DriveError::AlreadyInUse { role: DriveRole::Backup })
+    );
+    assert_eq!(other_b.snapshot(), before);
+    // Crash at every step: the identity is untouched and a re-run completes.
+    let steps = crash_matrix(
+        (&p, &nb),
+        |p, b| block_on(replace_backup(p, b, None, PASS, &params(), NOW, &mut rng(3))),
+        |p, b| {
+            assert_eq!(block_on(unlock(&p, None, NOW)).unwrap().keyring, r1.keyring);
+            block_on(replace_backup(&p, &b, None, PASS, &params(), NOW, &mut rng(4))).unwrap();
+            assert_eq!(block_on(verify_backup(&p, &b, PASS, &code)).unwrap().rotation, 1);
+        },
+    );
+    // mkdir, pair (2), backup (2), audit (2)
+    assert_eq!(steps, 7);
+    block_on(replace_backup(&p, &nb, None, PASS, &params(), NOW, &mut rng(3))).unwrap();
+    assert_eq!(block_on(verify_backup(&p, &nb, PASS, &code)).unwrap().fingerprint, r1.state.fingerprint);
+    block_on(rotate(&p, &nb, None, PASS, 1, &params(), NOW, &mut rng(5))).unwrap();
+}
+
 // ---------------------------------------------------------------- bad input
 
 #[test]

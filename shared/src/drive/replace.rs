@@ -5,7 +5,7 @@ use rand_core::CryptoRng;
 
 use super::Drive;
 use super::audit::{self, Event};
-use super::common::{b, check_distinct, classified, foreign, p, read_keyring};
+use super::common::{b, check_distinct, classified, foreign, read_keyring};
 use super::error::{DriveError, DriveRole};
 use super::layout::{self, Name};
 use super::recover::recover_interrupted;
@@ -65,12 +65,14 @@ pub async fn replace_backup<D: Drive, R: CryptoRng + ?Sized>(
     }
     b(new_backup.write_atomic(&name, &sealed).await)?;
     // Other rotations' backups of this pair (an older copy of the drive) are
-    // superseded by the one just written.
+    // superseded by the one just written; removing them is best effort.
     for (n, kind) in inside {
         if matches!(kind, Name::Temp) || matches!(kind, Name::Backup(r) if r != state.rotation) {
-            b(new_backup.remove(&format!("{}/{n}", layout::BACKUP_DIR)).await)?;
+            let _ = new_backup.remove(&format!("{}/{n}", layout::BACKUP_DIR)).await;
         }
     }
     let detail = format!("rotation {} onto {}", state.rotation, new_backup.describe());
-    p(audit::record(primary, &keyring, &state.pair_id, Event::NewBackup, &detail, now).await)
+    // Done; the audit entry is best effort (see `rotate`).
+    let _ = audit::record(primary, &keyring, &state.pair_id, Event::NewBackup, &detail, now).await;
+    Ok(())
 }

@@ -71,8 +71,10 @@ pub async fn restore<D: Drive, R: CryptoRng + ?Sized>(
 ) -> Result<Unlocked, DriveError> {
     check_distinct(new_primary, backup_drive).await?;
     let code = RecoveryCode::parse(recovery_code)?;
-    let (pair, keyring) = open_newest(backup_drive, passphrase, &code, None).await?;
+    // Refuse unsuitable folders before the slow passphrase step.
+    read_pair(backup_drive).await?;
     check_fresh_primary(new_primary).await?;
+    let (pair, keyring) = open_newest(backup_drive, passphrase, &code, None).await?;
     clear_uncommitted_primary(new_primary).await?;
     let rotation = keyring.current.rotation;
     let state = State {

@@ -20,7 +20,15 @@ use crate::identity::IdentitySeeds;
 /// tab or device rotated meanwhile) the result is
 /// [`DriveError::RotationConflict`] and nothing is written; the rotation is
 /// checked again right before the commit. Order of writes: new backup →
-/// new token → `state.json` (commit) → old token and backup removed.
+/// new token → `state.json` (commit) → old token and backup removed →
+/// audit entry. Once `state.json` is written the rotation has happened and
+/// the result is `Ok`; the steps after it are best effort (the next open
+/// finishes them).
+///
+/// The compare-and-swap catches a stale view (a tab opened before another
+/// device rotated). It is not a lock: two writers racing on the same drive
+/// at the same moment must be serialised by the caller (the app holds a
+/// Web Lock, `navigator.locks`, around every drive operation).
 ///
 /// The new backup is sealed under `passphrase`: there is no stored
 /// passphrase verifier (it would let a thief of the backup drive test
@@ -65,9 +73,12 @@ pub async fn rotate<D: Drive, R: CryptoRng + ?Sized>(
         return Err(DriveError::RotationConflict { expected: prev_rotation, found: again.rotation });
     }
     p(primary.write_atomic(layout::STATE, &new_state.to_bytes()).await)?;
-    p(primary.remove(&layout::token(prev_rotation)).await)?;
-    b(backup_drive.remove(&layout::backup(prev_rotation)).await)?;
+    // Committed. What follows is best effort: reporting a failure now would
+    // tell the app the rotation did not happen when it did (and a retry
+    // would meet a conflict); the next open's recovery removes what is left.
+    let _ = primary.remove(&layout::token(prev_rotation)).await;
+    let _ = backup_drive.remove(&layout::backup(prev_rotation)).await;
     let detail = format!("rotation {prev_rotation} -> {next}");
-    p(audit::record(primary, &keyring, &new_state.pair_id, Event::Rotate, &detail, now).await)?;
+    let _ = audit::record(primary, &keyring, &new_state.pair_id, Event::Rotate, &detail, now).await;
     Ok(Unlocked { state: new_state, keyring })
 }

@@ -467,11 +467,12 @@ fn crash_matrix(
     for n in 0.. {
         let power = Power::failing_after(n);
         let (p, b) = (start.0.reboot(power.clone()), start.1.reboot(power.clone()));
+        // After its commit point an operation may report success although
+        // the power went during its best-effort clean-up: the durable state
+        // is checked either way.
         match op(&p, &b) {
-            Ok(()) => {
-                assert!(!power.is_off());
-                return n;
-            }
+            Ok(()) if !power.is_off() => return n,
+            Ok(()) => {}
             Err(DriveError::Io { source, .. }) if source.kind == IoErrorKind::PowerLoss => {}
             Err(e) => panic!("step {n}: unexpected error {e}"),
         }
@@ -604,7 +605,8 @@ fn drive_crash_matrix_recovery_itself() {
     for k in 0..10 {
         let power = Power::failing_after(k);
         let (p1, b1) = (p0.reboot(power.clone()), b0.reboot(power.clone()));
-        assert!(block_on(rotate(&p1, &b1, None, PASS, 0, &params(), NOW, &mut rng(2))).is_err());
+        let _ = block_on(rotate(&p1, &b1, None, PASS, 0, &params(), NOW, &mut rng(2)));
+        assert!(power.is_off());
         for m in 0.. {
             let power = Power::failing_after(m);
             let (p2, b2) = (p1.reboot(power.clone()), b1.reboot(power.clone()));

@@ -752,3 +752,54 @@ fn drive_native_folders_end_to_end() {
     assert_eq!(block_on(p.read("missing")).unwrap(), None);
     assert_eq!(block_on(p.list(".system_backup")).unwrap(), None);
 }
+
+// ---------------------------------------------------------------- hostile bytes
+
+mod hostile {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn keyring() -> Keyring {
+        Keyring::new(
+            crate::identity::IdentitySeeds::generate(0, &mut rng(60)),
+            RecoveryCode::from_bytes([7; 32]).backup_public_key(),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn drive_parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600), text in ".{0,80}") {
+            let _ = super::super::state::State::parse(&bytes);
+            let _ = super::super::state::PairMarker::parse(&bytes);
+            let _ = audit::verify(&bytes, &keyring());
+            let _ = audit::first_pair_id(&bytes);
+            let _ = audit::appended(&bytes, &keyring(), &[0; 16], Event::Unlock, &text, NOW);
+            let _ = layout::classify(&text, false);
+            let _ = layout::classify(&text, true);
+            let _ = UnixTime::parse_rfc3339(&text);
+            let _ = UnixTime(i64::from_le_bytes([bytes.first().copied().unwrap_or(0); 8])).to_rfc3339();
+        }
+
+        #[test]
+        fn drive_hostile_files_give_errors_not_panics(
+            state in proptest::collection::vec(any::<u8>(), 0..300),
+            token in proptest::collection::vec(any::<u8>(), 0..300),
+            audit_log in proptest::collection::vec(any::<u8>(), 0..300),
+            name in "[a-z_.0-9]{1,16}",
+        ) {
+            let (p, b) = drives(&Power::unlimited());
+            p.put(layout::STATE, &state);
+            p.put(&layout::token(0), &token);
+            p.put(layout::AUDIT, &audit_log);
+            p.put(&name, b"x");
+            b.put(layout::PAIR, &state);
+            b.put(&layout::backup(0), &token);
+            prop_assert!(block_on(unlock(&p, Some(b"1"), NOW)).is_err());
+            prop_assert!(block_on(verify_backup(&p, &b, PASS, &RecoveryCode::from_bytes([7; 32]).to_text())).is_err());
+            prop_assert!(block_on(restore(&b, &p, PASS, "0000", None, &params(), NOW, &mut rng(1))).is_err());
+        }
+    }
+}

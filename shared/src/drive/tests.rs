@@ -109,6 +109,54 @@ fn drive_rotate_keeps_old_kem_keys_and_is_compare_and_swap() {
     assert_eq!(log.entries.last().map(|e| (e.event, e.rotation)), Some((Event::Rotate, 2)));
 }
 
+/// Another writer commits rotation 1 while our rotation is between its
+/// first check and its commit: the second compare-and-swap catches it and
+/// our uncommitted files are cleaned by the next open.
+#[test]
+fn drive_rotate_detects_a_commit_in_between() {
+    struct Racing {
+        inner: MemDrive,
+        other_state: Vec<u8>,
+    }
+    impl Drive for Racing {
+        fn describe(&self) -> String {
+            self.inner.describe()
+        }
+        async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, IoError> {
+            self.inner.read(path).await
+        }
+        async fn write_atomic(&self, path: &str, data: &[u8]) -> Result<(), IoError> {
+            self.inner.write_atomic(path, data).await?;
+            if path == layout::token(1) {
+                self.inner.put(layout::STATE, &self.other_state);
+            }
+            Ok(())
+        }
+        async fn list(&self, dir: &str) -> Result<Option<Vec<Entry>>, IoError> {
+            self.inner.list(dir).await
+        }
+        async fn remove(&self, path: &str) -> Result<(), IoError> {
+            self.inner.remove(path).await
+        }
+        async fn create_dir(&self, path: &str) -> Result<(), IoError> {
+            self.inner.create_dir(path).await
+        }
+        async fn relation_to(&self, other: &Self) -> Result<Relation, IoError> {
+            self.inner.relation_to(&other.inner).await
+        }
+    }
+    let (p, b, out) = set_up(None);
+    let mut theirs = out.unlocked.state.clone();
+    theirs.rotation = 1;
+    let p = Racing { inner: p, other_state: theirs.to_bytes() };
+    let b = Racing { inner: b, other_state: Vec::new() };
+    assert_eq!(
+        block_on(rotate(&p, &b, None, PASS, 0, &params(), NOW, &mut rng(2))).map(|_| ()),
+        Err(DriveError::RotationConflict { expected: 0, found: 1 })
+    );
+    assert_eq!(p.inner.get(layout::STATE), Some(theirs.to_bytes()), "their commit stands");
+}
+
 #[test]
 fn drive_restore_after_losing_primary() {
     let (p, b, out) = set_up(None);

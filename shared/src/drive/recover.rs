@@ -28,7 +28,7 @@ pub struct RecoveryReport {
 /// them against.
 ///
 /// # Errors
-/// Everything [`super::unlock`] reports about a missing or damaged
+/// Everything [`super::unlock()`] reports about a missing or damaged
 /// `state.json`, swapped drives, a backup of another pair, I/O.
 pub async fn recover_interrupted<D: Drive>(
     primary: &D,

@@ -29,6 +29,9 @@ pub struct Unlocked {
 /// ([`Event::FailedAttempt`]) once an unlock succeeds, because a failed
 /// attempt has no key to MAC its entry with.
 ///
+/// Unlocking writes (recovery, the audit entry), so a write-protected
+/// stick is reported as an I/O error rather than opened silently unlogged.
+///
 /// # Errors
 /// [`DriveError`].
 pub async fn unlock<D: Drive>(primary: &D, pin: Option<&[u8]>, now: UnixTime) -> Result<Unlocked, DriveError> {

@@ -8,6 +8,7 @@ pub mod api;
 pub mod bb84;
 pub mod crypto;
 pub mod encoding;
+pub mod drive;
 pub mod format;
 pub mod identity;
 pub mod recovery;

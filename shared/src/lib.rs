@@ -7,8 +7,8 @@
 pub mod api;
 pub mod bb84;
 pub mod crypto;
-pub mod encoding;
 pub mod drive;
+pub mod encoding;
 pub mod format;
 pub mod identity;
 pub mod recovery;

@@ -55,7 +55,11 @@ pub async fn rotate<D: Drive, R: CryptoRng + ?Sized>(
     }
     let old = read_keyring(primary, &state, pin).await?;
     let next = prev_rotation.checked_add(1).ok_or(DriveError::RotationExhausted)?;
-    let keyring = old.rotated(IdentitySeeds::generate(next, rng));
+    // `read_keyring` checked the token against state.json, so this only fails on a
+    // token whose own rotation is ahead of state.json's: report it as a mismatch.
+    let keyring = old
+        .rotated(IdentitySeeds::generate(next, rng))
+        .map_err(|_| DriveError::TokenMismatch { rotation: state.rotation, what: "its rotation number is ahead" })?;
     let sealed = backup::seal(&keyring, passphrase, params, rng)
         .map_err(|e| DriveError::from_backup(&layout::backup(next), e))?;
     let token = encode_token(&keyring, pin, params, rng)?;

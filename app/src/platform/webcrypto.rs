@@ -278,6 +278,42 @@ impl Pipeline {
     }
 }
 
+/// The opening side's pipeline, made on the first non-empty batch: the
+/// chunk key only exists once the framer has checked the stream header.
+#[derive(Debug)]
+struct LazyOpen {
+    backend: Backend,
+    pipeline: Option<Pipeline>,
+}
+
+impl LazyOpen {
+    fn new(backend: Backend) -> Self {
+        Self { backend, pipeline: None }
+    }
+
+    /// As [`Pipeline::submit`]; `key` is the framer's chunk key.
+    async fn submit(&mut self, batch: Batch, key: Option<&Secret32>) -> Result<Option<Batch>, WebCryptoError> {
+        if batch.is_empty() {
+            return Ok(None);
+        }
+        if self.pipeline.is_none() {
+            let key = key.ok_or(StreamError::CipherMisbehaved)?;
+            self.pipeline = Some(Pipeline::new(BatchCipher::new(key, self.backend).await?, true));
+        }
+        match self.pipeline.as_mut() {
+            Some(p) => p.submit(batch).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn drain(&mut self) -> Result<Option<Batch>, WebCryptoError> {
+        match self.pipeline.as_mut() {
+            Some(p) => p.drain().await,
+            None => Ok(None),
+        }
+    }
+}
+
 /// Splits input so that no batch exceeds [`BATCH_CHUNKS`] chunks.
 fn pieces(input: &[u8], chunk: usize) -> impl Iterator<Item = &[u8]> {
     input.chunks(chunk * BATCH_CHUNKS)
@@ -367,8 +403,7 @@ impl StreamSealer {
 #[derive(Debug)]
 pub struct StreamOpener {
     framer: OpenFramer,
-    backend: Backend,
-    pipeline: Option<Pipeline>,
+    open: LazyOpen,
 }
 
 impl StreamOpener {
@@ -378,28 +413,13 @@ impl StreamOpener {
     /// # Errors
     /// [`StreamError::InvalidKeySize`].
     pub fn new(input_key: &[u8], context: &[u8], backend: Backend) -> Result<Self, WebCryptoError> {
-        Ok(Self { framer: OpenFramer::new(input_key, context)?, backend, pipeline: None })
+        Ok(Self { framer: OpenFramer::new(input_key, context)?, open: LazyOpen::new(backend) })
     }
 
     /// Opener for a raw-mode stream (hazmat, see `StreamKeys::raw`).
     #[must_use]
     pub fn raw(keys: &StreamKeys, backend: Backend) -> Self {
-        Self { framer: OpenFramer::raw(keys), backend, pipeline: None }
-    }
-
-    async fn submit(&mut self, batch: Batch, out: &mut Vec<u8>) -> Result<(), WebCryptoError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        if self.pipeline.is_none() {
-            let key = self.framer.aead_key().ok_or(StreamError::CipherMisbehaved)?;
-            self.pipeline = Some(Pipeline::new(BatchCipher::new(key, self.backend).await?, true));
-        }
-        let Some(pipeline) = self.pipeline.as_mut() else { return Ok(()) };
-        if let Some(done) = pipeline.submit(batch).await? {
-            self.framer.release(done, out)?;
-        }
-        Ok(())
+        Self { framer: OpenFramer::raw(keys), open: LazyOpen::new(backend) }
     }
 
     /// Decrypts what it can of `ciphertext`, appending authenticated
@@ -410,7 +430,9 @@ impl StreamOpener {
     pub async fn update(&mut self, ciphertext: &[u8], out: &mut Vec<u8>) -> Result<(), WebCryptoError> {
         for piece in pieces(ciphertext, SEALED_CHUNK_SIZE) {
             let batch = self.framer.push(piece)?;
-            self.submit(batch, out).await?;
+            if let Some(done) = self.open.submit(batch, self.framer.aead_key()).await? {
+                self.framer.release(done, out)?;
+            }
         }
         Ok(())
     }
@@ -421,11 +443,9 @@ impl StreamOpener {
     /// [`StreamError::Truncated`], [`StreamError::ChunkAuthentication`], …
     pub async fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), WebCryptoError> {
         let last = self.framer.finish()?;
-        self.submit(last, out).await?;
-        if let Some(done) = match self.pipeline.as_mut() {
-            Some(p) => p.drain().await?,
-            None => None,
-        } {
+        let previous = self.open.submit(last, self.framer.aead_key()).await?;
+        let final_batch = self.open.drain().await?;
+        for done in [previous, final_batch].into_iter().flatten() {
             self.framer.release(done, out)?;
         }
         Ok(())
@@ -534,8 +554,7 @@ impl<'a> WebVaultEncoder<'a> {
 #[derive(Debug)]
 pub struct WebVaultDecoder<'k> {
     decoder: VaultDecoder<'k>,
-    backend: Backend,
-    pipeline: Option<Pipeline>,
+    open: LazyOpen,
 }
 
 impl<'k> WebVaultDecoder<'k> {
@@ -546,28 +565,13 @@ impl<'k> WebVaultDecoder<'k> {
         link_keys: &'k dyn Fn(&[u8; shared::format::vault::LINK_ID_LEN]) -> Option<Secret32>,
         backend: Backend,
     ) -> Self {
-        Self { decoder: VaultDecoder::new(keyring, link_keys), backend, pipeline: None }
+        Self { decoder: VaultDecoder::new(keyring, link_keys), open: LazyOpen::new(backend) }
     }
 
     /// Metadata once the header was opened (pending, like the content).
     #[must_use]
     pub fn metadata(&self) -> Option<&Metadata> {
         self.decoder.metadata()
-    }
-
-    async fn submit(&mut self, batch: Batch, pending: &mut Vec<u8>) -> Result<(), WebCryptoError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        if self.pipeline.is_none() {
-            let key = self.decoder.chunk_key().ok_or(VaultError::Poisoned)?;
-            self.pipeline = Some(Pipeline::new(BatchCipher::new(key, self.backend).await?, true));
-        }
-        let Some(pipeline) = self.pipeline.as_mut() else { return Ok(()) };
-        if let Some(done) = pipeline.submit(batch).await? {
-            self.decoder.release(done, pending)?;
-        }
-        Ok(())
     }
 
     /// Feeds file bytes; appends pending plaintext.
@@ -577,7 +581,9 @@ impl<'k> WebVaultDecoder<'k> {
     pub async fn update(&mut self, input: &[u8], pending: &mut Vec<u8>) -> Result<(), WebCryptoError> {
         for piece in pieces(input, SEALED_CHUNK_SIZE) {
             let batch = self.decoder.push(piece)?;
-            self.submit(batch, pending).await?;
+            if let Some(done) = self.open.submit(batch, self.decoder.chunk_key()).await? {
+                self.decoder.release(done, pending)?;
+            }
         }
         Ok(())
     }
@@ -593,11 +599,9 @@ impl<'k> WebVaultDecoder<'k> {
         lookup: &dyn Fn(&Fingerprint) -> Option<PublicIdentity>,
     ) -> Result<Verified, WebCryptoError> {
         let last = self.decoder.finish_body()?;
-        self.submit(last, pending).await?;
-        if let Some(done) = match self.pipeline.as_mut() {
-            Some(p) => p.drain().await?,
-            None => None,
-        } {
+        let previous = self.open.submit(last, self.decoder.chunk_key()).await?;
+        let final_batch = self.open.drain().await?;
+        for done in [previous, final_batch].into_iter().flatten() {
             self.decoder.release(done, pending)?;
         }
         Ok(self.decoder.verify(lookup)?)

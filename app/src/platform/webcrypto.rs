@@ -191,8 +191,8 @@ fn collect(batch: &mut Batch, settled: Result<JsValue, JsValue>, open: bool) -> 
 pub enum BatchCipher {
     /// The browser's AES-GCM.
     WebCrypto(WebCryptoKey),
-    /// The `aes-gcm` crate.
-    Rust(Aes256GcmChunkCipher),
+    /// The `aes-gcm` crate (boxed: its expanded key schedule is ~270 bytes).
+    Rust(Box<Aes256GcmChunkCipher>),
 }
 
 impl BatchCipher {
@@ -210,7 +210,7 @@ impl BatchCipher {
         Ok(if web {
             Self::WebCrypto(WebCryptoKey::import(key).await?)
         } else {
-            Self::Rust(Aes256GcmChunkCipher::from_key(key))
+            Self::Rust(Box::new(Aes256GcmChunkCipher::from_key(key)))
         })
     }
 

@@ -37,7 +37,7 @@ const RUST_TOTAL: usize = 32 << 20;
 const PIECE: usize = 1 << 20;
 
 /// Rounds of the WebCrypto measurements (medians are compared).
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 const KEY: [u8; 32] = [0x42; 32];
 const SALT: [u8; stream::SALT_LEN] = [0x24; stream::SALT_LEN];

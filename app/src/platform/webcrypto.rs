@@ -32,10 +32,11 @@ use web_sys::{AesGcmParams, CryptoKey, SubtleCrypto};
 
 use super::js_error_text;
 
-/// Chunks per batch: 32 × 16 KiB = 512 KiB in flight per batch, enough to
+/// Chunks per batch: 64 × 16 KiB = 1 MiB in flight per batch, enough to
 /// keep WebCrypto busy while wasm copies the previous batch, small enough
-/// that two batches cost about 1 MiB.
-pub const BATCH_CHUNKS: usize = 32;
+/// that two batches cost about 2 MiB. (32 measured 0.79–0.84 × raw WebCrypto
+/// on a loaded 2-core machine, 64 about 0.89; see `app/tests/bench.rs`.)
+pub const BATCH_CHUNKS: usize = 64;
 
 /// Failures of the browser cipher path. Stream and vault errors keep their
 /// own (user-facing) sentences.

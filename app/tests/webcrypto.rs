@@ -265,3 +265,16 @@ async fn vault_files_cross_between_webcrypto_and_rust() {
     }
     assert_eq!(r.err(), Some(WebCryptoError::Vault(VaultError::TamperedBody)));
 }
+
+/// An encoder that failed once refuses further content, so it can never
+/// write a file with a gap in its chunk sequence.
+#[wasm_bindgen_test]
+async fn failed_encoder_stays_failed() {
+    let alice = keyring(1);
+    let id = alice.current.identity();
+    let (mut enc, mut file) =
+        WebVaultEncoder::new(&id, &[], &meta(10), &mut os_rng(), Backend::WebCrypto).await.unwrap();
+    assert_eq!(enc.update(&[0; 20], &mut file).await, Err(WebCryptoError::Vault(VaultError::SizeMismatch)));
+    assert_eq!(enc.update(&[0; 1], &mut file).await, Err(WebCryptoError::Stream(StreamError::Poisoned)));
+    assert!(enc.finish(&mut os_rng(), &mut file).await.is_err());
+}

@@ -237,38 +237,58 @@ impl BatchCipher {
 
 /// At most two batches in flight: [`Pipeline::submit`] starts a batch and
 /// hands back the previous one, completed, in order.
+///
+/// After any error it stays failed: a batch lost to an error would leave a
+/// gap in the chunk sequence, and a sealer that went on would write a
+/// stream with chunks missing.
 #[derive(Debug)]
 struct Pipeline {
     cipher: BatchCipher,
     open: bool,
     in_flight: Option<(Batch, Option<JsFuture>)>,
+    failed: bool,
 }
 
 impl Pipeline {
     fn new(cipher: BatchCipher, open: bool) -> Self {
-        Self { cipher, open, in_flight: None }
+        Self { cipher, open, in_flight: None, failed: false }
+    }
+
+    fn check(&self) -> Result<(), WebCryptoError> {
+        if self.failed { Err(StreamError::Poisoned.into()) } else { Ok(()) }
+    }
+
+    /// Records `r`'s failure, if any, for good.
+    fn poison_on_err<T>(&mut self, r: Result<T, WebCryptoError>) -> Result<T, WebCryptoError> {
+        self.failed |= r.is_err();
+        r
     }
 
     /// Starts `batch` (unless empty) and returns the previously started
     /// batch once its chunks have all reported.
     async fn submit(&mut self, mut batch: Batch) -> Result<Option<Batch>, WebCryptoError> {
+        self.check()?;
         if batch.is_empty() {
             return Ok(None);
         }
-        let future = self.cipher.start(&mut batch, self.open)?;
+        let started = self.cipher.start(&mut batch, self.open);
+        let future = self.poison_on_err(started)?;
         let previous = self.in_flight.replace((batch, future));
-        match previous {
+        let r = match previous {
             Some(p) => self.complete(p).await.map(Some),
             None => Ok(None),
-        }
+        };
+        self.poison_on_err(r)
     }
 
     /// The batch still in flight, completed.
     async fn drain(&mut self) -> Result<Option<Batch>, WebCryptoError> {
-        match self.in_flight.take() {
+        self.check()?;
+        let r = match self.in_flight.take() {
             Some(p) => self.complete(p).await.map(Some),
             None => Ok(None),
-        }
+        };
+        self.poison_on_err(r)
     }
 
     async fn complete(&self, (mut batch, future): (Batch, Option<JsFuture>)) -> Result<Batch, WebCryptoError> {
@@ -366,8 +386,15 @@ impl StreamSealer {
     /// `out` (up to two batches stay in flight until later calls).
     ///
     /// # Errors
-    /// Stream or backend errors.
+    /// Stream or backend errors; afterwards every call fails
+    /// ([`StreamError::Poisoned`]) and the output so far must be discarded.
     pub async fn update(&mut self, plaintext: &[u8], out: &mut Vec<u8>) -> Result<(), WebCryptoError> {
+        self.pipeline.check()?;
+        let r = self.update_inner(plaintext, out).await;
+        self.pipeline.poison_on_err(r)
+    }
+
+    async fn update_inner(&mut self, plaintext: &[u8], out: &mut Vec<u8>) -> Result<(), WebCryptoError> {
         if let Some(h) = self.header.take() {
             out.extend_from_slice(&h);
         }
@@ -521,8 +548,15 @@ impl<'a> WebVaultEncoder<'a> {
     /// Encrypts more content, appending the body bytes that are ready.
     ///
     /// # Errors
-    /// [`VaultError::SizeMismatch`] past the size in the metadata, backend errors.
+    /// [`VaultError::SizeMismatch`] past the size in the metadata, backend
+    /// errors; afterwards every call fails and the file must be discarded.
     pub async fn update(&mut self, plaintext: &[u8], out: &mut Vec<u8>) -> Result<(), WebCryptoError> {
+        self.pipeline.check()?;
+        let r = self.update_inner(plaintext, out).await;
+        self.pipeline.poison_on_err(r)
+    }
+
+    async fn update_inner(&mut self, plaintext: &[u8], out: &mut Vec<u8>) -> Result<(), WebCryptoError> {
         for piece in pieces(plaintext, CHUNK_SIZE) {
             let batch = self.encoder.frame(piece)?;
             if let Some(done) = self.pipeline.submit(batch).await? {

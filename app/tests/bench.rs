@@ -3,14 +3,13 @@
 //! encryption and decryption with the same pipelining, and the pure-Rust
 //! wasm path, in one headless-Chromium run. A benchmark, not a timed test:
 //! it is `#[ignore]`d and prints JSON lines. Unoptimised wasm would
-//! measure the compiler, hence opt-level 2 for the workspace crates. Run it with `cargo xtask
+//! measure the compiler, hence the release build. Run it with `cargo xtask
 //! bench-wasm`, i.e.
 //!
 //! ```text
-//! CARGO_PROFILE_DEV_OPT_LEVEL=2 CARGO_PROFILE_TEST_OPT_LEVEL=2 \
 //! WASM_BINDGEN_TEST_TIMEOUT=900 CHROMEDRIVER=/usr/bin/chromedriver \
 //! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$PWD/.tools/bin/wasm-bindgen-test-runner \
-//! cargo test -p app --target wasm32-unknown-unknown --test bench -- --include-ignored --nocapture
+//! cargo test -p app --target wasm32-unknown-unknown --release --test bench -- --include-ignored --nocapture
 //! ```
 //!
 //! Memory stays bounded: the input is generated piece by piece (one 1 MiB

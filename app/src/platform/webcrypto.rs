@@ -34,8 +34,9 @@ use super::js_error_text;
 
 /// Chunks per batch: 64 × 16 KiB = 1 MiB in flight per batch, enough to
 /// keep WebCrypto busy while wasm copies the previous batch, small enough
-/// that two batches cost about 2 MiB. (32 measured 0.79–0.84 × raw WebCrypto
-/// on a loaded 2-core machine, 64 about 0.89; see `app/tests/bench.rs`.)
+/// that two batches cost about 2 MiB. (On a loaded 2-core machine, 32
+/// measured 0.79–0.84 × raw WebCrypto and 64 0.86–0.90 at opt-level 2,
+/// 0.94–1.03 in release; see `app/tests/bench.rs`.)
 pub const BATCH_CHUNKS: usize = 64;
 
 /// Failures of the browser cipher path. Stream and vault errors keep their

@@ -22,6 +22,7 @@ USAGE: cargo xtask <TASK> [OPTIONS]
 TASKS:
   run [-- SERVER-ARGS]  build the app and serve it at http://127.0.0.1:8080 (data in ./data)
   test                  run every test: native, wasm in headless Chromium, end-to-end
+  bench-wasm            WebCrypto vs pure-Rust stream encryption in headless Chromium (JSON lines)
   dist [--dev]          build the app into dist/ (content-hashed, precompressed)
   setup [--test]        install the pinned tools (with --test: Chromium and ChromeDriver too)
   lint                  cargo fmt --check and clippy (native and wasm32), warnings are errors
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         "dist" => setup::tools(false).and_then(|tools| dist::build(&tools, !has("--dev")).map(|_| ())),
         "run" => run(rest),
         "test" => test::all(),
+        "bench-wasm" => test::bench_wasm(),
         "lint" => test::lint(),
         "audit" => audit::run(),
         "help" | "--help" | "-h" => {

@@ -39,6 +39,38 @@ pub fn all() -> Result<(), String> {
     )
 }
 
+/// The browser crypto benchmark (`app/tests/bench.rs`): WebCrypto vs the
+/// project's stream path vs pure Rust, in one headless-Chromium run, printed
+/// as JSON lines; ignored by `test` because it takes a minute. A release
+/// build (about 5 minutes the first time on 2 cores), because debug wasm
+/// would measure the compiler, not the cipher: the pure-Rust AES is generic
+/// code instantiated in `shared`, which the test profile leaves unoptimised.
+pub fn bench_wasm() -> Result<(), String> {
+    let tools = setup::tools(true)?;
+    let runner = tools.wasm_bindgen_test_runner.display().to_string();
+    process::run(
+        "cargo",
+        &args(&[
+            "test",
+            "--package",
+            "app",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--release",
+            "--test",
+            "bench",
+            "--",
+            "--include-ignored",
+            "--nocapture",
+        ]),
+        &[
+            ("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner),
+            ("CHROMEDRIVER", CHROMEDRIVER.into()),
+            ("WASM_BINDGEN_TEST_TIMEOUT", "900".into()),
+        ],
+    )
+}
+
 /// Formatting and lints; warnings are errors. Clippy runs for wasm32 too,
 /// because the app's browser code only compiles there.
 pub fn lint() -> Result<(), String> {

@@ -6,6 +6,7 @@ pub mod http;
 pub mod network;
 pub mod service_worker;
 pub mod storage;
+pub mod webcrypto;
 
 use wasm_bindgen::JsValue;
 

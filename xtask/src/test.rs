@@ -10,9 +10,11 @@ use crate::{audit, dist, root};
 pub fn all() -> Result<(), String> {
     let tools = setup::tools(true)?;
     audit::run()?;
-    process::run("cargo", &args(&["test", "--workspace", "--exclude", "app"]), &[])?;
-    // The server suite again, on PostgreSQL + S3-compatible storage started on loopback.
+    // The server suite on SQLite + folder, then again (same build, so nothing
+    // recompiles) on PostgreSQL + S3-compatible storage started on loopback.
+    process::run("cargo", &args(&["test", "--package", "server"]), &[])?;
     process::run("bash", &args(&["scripts/test-services.sh"]), &[])?;
+    process::run("cargo", &args(&["test", "--workspace", "--exclude", "app", "--exclude", "server"]), &[])?;
 
     let runner = tools.wasm_bindgen_test_runner.display().to_string();
     process::run(

@@ -28,6 +28,7 @@ pub fn App() -> impl IntoView {
         set_persisted.set(storage::request_persistence().await);
     });
     provide_context(Status { online, offline, persisted });
+    crate::session::provide();
 
     view! {
         <Router>

@@ -7,6 +7,7 @@ pub mod app;
 pub mod components;
 pub mod pages;
 pub mod platform;
+pub mod session;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

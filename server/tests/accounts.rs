@@ -4,10 +4,8 @@ mod common;
 
 use common::*;
 use reqwest::StatusCode;
-use shared::api::signing::{
-    CONTEXT_REGISTER, CONTEXT_ROTATE, CONTEXT_SIGN_IN, register_message, rotation_message, sign_in_message,
-};
-use shared::api::{KeyHistory, RegisterRequest, RotateRequest, SignInRequest, UserInfo, WhoAmI};
+use shared::api::signing::{CONTEXT_REGISTER, CONTEXT_SIGN_IN, register_message, sign_in_message};
+use shared::api::{KeyHistory, RegisterRequest, SignInRequest, UserInfo, WhoAmI};
 
 #[tokio::test]
 async fn register_lookup_fingerprint_and_case_insensitive_uniqueness() {
@@ -308,24 +306,6 @@ async fn challenges_are_rate_limited_per_address() {
         statuses,
         [StatusCode::OK, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS, StatusCode::TOO_MANY_REQUESTS]
     );
-}
-
-fn rotate_request(
-    user: &TestUser,
-    previous_fpr: &[u8],
-    rotation: u32,
-    seed: u8,
-) -> (RotateRequest, shared::crypto::sign::SigningKey) {
-    let (new_key, new_identity) = keys(seed);
-    let lower = user.name.to_ascii_lowercase();
-    let statement = rotation_message(&lower, rotation, previous_fpr, &new_identity);
-    let req = RotateRequest {
-        rotation,
-        rotation_signature: sign(&user.key, &statement, CONTEXT_ROTATE),
-        self_signature: sign(&new_key, &register_message(&lower, &new_identity), CONTEXT_REGISTER),
-        identity: new_identity,
-    };
-    (req, new_key)
 }
 
 #[tokio::test]

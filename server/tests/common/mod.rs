@@ -334,3 +334,22 @@ pub fn with_base(base: &str) -> Server {
         blob_url: None,
     }
 }
+
+/// A rotation of `user` to the keys of `seed`, signed by `user`'s current key.
+pub fn rotate_request(
+    user: &TestUser,
+    previous_fpr: &[u8],
+    rotation: u32,
+    seed: u8,
+) -> (shared::api::RotateRequest, shared::crypto::sign::SigningKey) {
+    let (new_key, new_identity) = keys(seed);
+    let lower = user.name.to_ascii_lowercase();
+    let statement = shared::api::signing::rotation_message(&lower, rotation, previous_fpr, &new_identity);
+    let req = shared::api::RotateRequest {
+        rotation,
+        rotation_signature: sign(&user.key, &statement, shared::api::signing::CONTEXT_ROTATE),
+        self_signature: sign(&new_key, &register_message(&lower, &new_identity), CONTEXT_REGISTER),
+        identity: new_identity,
+    };
+    (req, new_key)
+}

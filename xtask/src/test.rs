@@ -65,6 +65,7 @@ pub fn bench_wasm() -> Result<(), String> {
             "--",
             "--include-ignored",
             "--nocapture",
+            "bench_full",
         ]),
         &[
             ("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner),

@@ -152,6 +152,18 @@ test('bad folders and damaged files are reported in plain words, never crash', S
 
   // A good identity, then damage: garbage state.json, a truncated token, a corrupt backup.
   const { code } = await createIdentity(page, { primary: 'good', backup: 'good-backup', passphrase: PASSPHRASE });
+
+  // An edited audit log line is found and named; the entries before it are listed.
+  const log = (await readOpfs(page, 'good/audit.log')).toString();
+  await writeOpfs(page, 'good/audit.log', log.replace('"detail":"set-up"', '"detail":"set-up by someone else"'));
+  await openPanel(page, 'Audit log');
+  r = await act(page, 'Check audit log');
+  assert.equal(r.kind, 'failed');
+  assert.match(r.text, /damaged or edited: line 1 was modified/);
+  await writeOpfs(page, 'good/audit.log', log);
+  r = await act(page, 'Check audit log');
+  assert.match(r.text, /intact: 1 entry,/);
+
   await page.getByRole('button', { name: 'Lock', exact: true }).click();
   const state = await readOpfs(page, 'good/state.json');
   await writeOpfs(page, 'good/state.json', '{"rotation": "zero"');

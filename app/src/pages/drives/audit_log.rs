@@ -33,12 +33,11 @@ pub fn AuditLogPanel() -> impl IntoView {
                 })?
                 .unwrap_or_default();
             let r = audit::verify(&bytes, &u.keyring);
+            let n = r.entries.len();
+            let entries = if n == 1 { "1 entry".to_owned() } else { format!("{n} entries") };
             let summary = match &r.problem {
-                None => format!("The audit log is intact: {} entries, each sealed with your keys.", r.entries.len()),
-                Some(p) => format!(
-                    "The audit log was damaged or edited: {p}. The {} entries before it are intact.",
-                    r.entries.len()
-                ),
+                None => format!("The audit log is intact: {entries}, each sealed with your keys."),
+                Some(p) => format!("The audit log was damaged or edited: {p}. The {entries} before it are intact."),
             };
             let ok = r.problem.is_none();
             report.set(Some(r));

@@ -1,6 +1,9 @@
 // End to end: dual-drive key custody in headless Chromium, with OPFS folders
 // standing in for the two USB drives (tests/support/opfs.mjs).
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { launch, watchErrors } from './support/browser.mjs';
@@ -252,6 +255,67 @@ test('a PIN-locked primary, a new passphrase and a replacement backup drive', SL
   r = await act(page, 'Verify backup');
   assert.equal(r.kind, 'done', r.text);
 
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('without folder access: key files by upload and download, and the capability report says so', SLOW, async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  // Firefox and Safari have no showDirectoryPicker.
+  await page.addInitScript(() => { delete Window.prototype.showDirectoryPicker; delete window.showDirectoryPicker; });
+  await page.goto(server.url);
+  await page.locator('[data-capability="fs-access"][data-available="false"]').waitFor();
+  assert.match(await page.getByTestId('capability-summary').textContent(), /load your key files by upload and save them by download/);
+
+  await openDrives(page, server.url);
+  await page.getByLabel('Primary drive files').waitFor();
+  await fill(page, { 'Backup passphrase': PASSPHRASE, 'Passphrase again': PASSPHRASE });
+  await page.getByRole('region', { name: 'Create your identity' }).getByRole('button', { name: 'Create identity' }).click();
+  await page.getByTestId('recovery-code').waitFor(SLOW);
+  const code = (await page.getByTestId('recovery-code').locator('.code-group').allTextContents()).join('-');
+  const fingerprint = (await page.getByTestId('kit-fingerprint').textContent()).trim();
+  for (const id of ['kit-group-a', 'kit-group-b']) {
+    const n = Number((await page.locator(`label[for="${id}"]`).textContent()).match(/Group (\d+)/)[1]);
+    await page.locator(`#${id}`).fill(code.split('-')[n - 1]);
+  }
+  await page.getByRole('button', { name: /I saved my Emergency Kit/ }).click();
+  await page.locator('[data-testid="identity-state"][data-state="unlocked"]').waitFor();
+
+  // Every written file is offered for download, named for its drive.
+  const dir = await mkdtemp(join(tmpdir(), 'qv-drives-'));
+  const saved = { primary: [], backup: [] };
+  const links = page.getByRole('region', { name: 'Save these files onto your drives' }).getByRole('link');
+  const names = await links.allTextContents();
+  assert.deepEqual(names.sort(), [
+    'Download audit.log for the primary drive', 'Download backup_0.enc for the backup drive',
+    'Download pair.json for the backup drive', 'Download state.json for the primary drive',
+    'Download token_0.bin for the primary drive',
+  ]);
+  for (const link of await links.all()) {
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const path = join(dir, download.suggestedFilename());
+    await download.saveAs(path);
+    saved[/primary/.test(await link.textContent()) ? 'primary' : 'backup'].push(path);
+  }
+
+  // A later visit: load the saved files, unlock, verify the backup.
+  await page.reload();
+  await page.getByLabel('Primary drive files').setInputFiles(saved.primary);
+  await page.getByRole('status').filter({ hasText: 'Loaded 3 file(s) for the primary drive.' }).waitFor();
+  const r = await unlock(page);
+  assert.equal(r.kind, 'done', r.text);
+  assert.equal(await shownFingerprint(page), fingerprint);
+  await page.getByLabel('Backup drive files').setInputFiles(saved.backup);
+  await openPanel(page, 'Verify backup');
+  await fill(page, { 'Backup passphrase': PASSPHRASE, 'Recovery code (from your Emergency Kit)': code });
+  const v = await act(page, 'Verify backup');
+  assert.equal(v.kind, 'done', v.text);
+  // The unlock appended to the audit log: it is offered again.
+  assert.ok((await links.allTextContents()).includes('Download audit.log for the primary drive'));
+
+  await rm(dir, { recursive: true, force: true });
   assert.deepEqual(errors, []);
   await context.close();
 });

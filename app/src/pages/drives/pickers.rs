@@ -9,6 +9,7 @@ use web_sys::FileSystemDirectoryHandle;
 
 use super::errors::explain;
 use super::state::{DrivesState, Notice, use_drives};
+use crate::platform::drive::any::AnyDrive;
 use crate::platform::drive::folder::FolderDrive;
 use crate::platform::drive::picker::{self, pick_folder};
 use crate::platform::idb;
@@ -23,13 +24,13 @@ pub enum Slot {
 }
 
 impl Slot {
-    fn key(self) -> &'static str {
+    pub fn key(self) -> &'static str {
         match self {
             Self::Primary => "primary",
             Self::Backup => "backup",
         }
     }
-    fn signal(self, st: DrivesState) -> RwSignal<Option<FolderDrive>, LocalStorage> {
+    pub fn signal(self, st: DrivesState) -> RwSignal<Option<AnyDrive>, LocalStorage> {
         match self {
             Self::Primary => st.primary,
             Self::Backup => st.backup,
@@ -48,7 +49,7 @@ pub fn restore_saved(st: DrivesState, on_primary: impl Fn() + 'static) {
                 && let Ok(h) = v.dyn_into::<FileSystemDirectoryHandle>()
                 && slot.signal(st).with_untracked(Option::is_none)
             {
-                slot.signal(st).set(Some(FolderDrive::new(h)));
+                slot.signal(st).set(Some(AnyDrive::Folder(FolderDrive::new(h))));
                 if slot == Slot::Primary {
                     on_primary();
                 }
@@ -60,8 +61,9 @@ pub fn restore_saved(st: DrivesState, on_primary: impl Fn() + 'static) {
 async fn choose(st: DrivesState, slot: Slot) {
     let current = slot.signal(st).get_untracked();
     let id = format!("quantumvault-{}", slot.key());
-    let picked = match pick_folder(&id, current.as_ref().map(FolderDrive::handle)).await {
-        Ok(Some(h)) => FolderDrive::new(h),
+    let start = current.as_ref().and_then(AnyDrive::folder).map(FolderDrive::handle);
+    let picked = match pick_folder(&id, start).await {
+        Ok(Some(h)) => AnyDrive::Folder(FolderDrive::new(h)),
         Ok(None) => return,
         Err(e) => {
             st.notice.set(Some(Notice::Failed(super::run::capitalised(&e.to_string()))));
@@ -84,7 +86,10 @@ async fn choose(st: DrivesState, slot: Slot) {
             return;
         }
     }
-    if let Err(e) = idb::put(slot.key(), picked.handle().as_ref()).await {
+    let handle = picked.folder().map(|f| f.handle().clone());
+    if let Some(h) = handle
+        && let Err(e) = idb::put(slot.key(), h.as_ref()).await
+    {
         st.notice.set(Some(Notice::Failed(super::run::capitalised(&e.to_string()))));
     } else {
         st.notice.set(None);
@@ -96,7 +101,7 @@ async fn choose(st: DrivesState, slot: Slot) {
 fn DriveRow(which: Slot, title: &'static str, hint: &'static str) -> impl IntoView {
     let st = use_drives();
     let signal = which.signal(st);
-    let name = move || signal.with(|d| d.as_ref().map(|d| d.handle().name()));
+    let name = move || signal.with(|d| d.as_ref().map(AnyDrive::name));
     let label = match which {
         Slot::Primary => "Choose primary drive",
         Slot::Backup => "Choose backup drive",
@@ -123,9 +128,7 @@ pub fn DrivePickers() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="drives-title">
             <h2 id="drives-title">"Your drives"</h2>
-            <Show when=move || supported fallback=|| view! {
-                <p class="muted">"This browser cannot open folders; use the file import and export below."</p>
-            }>
+            <Show when=move || supported fallback=|| view! { <super::fallback::FileLoaders/> }>
                 <p class="muted">
                     "Plug in your USB sticks. On each, create a folder named "<code>"QuantumVault"</code>
                     " and choose it. The browser asks whether QuantumVault may edit it: allow it."

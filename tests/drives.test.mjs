@@ -8,7 +8,8 @@ import { after, before, test } from 'node:test';
 
 import { launch, watchErrors } from './support/browser.mjs';
 import {
-  SLOW, act, chooseFolder, createIdentity, fill, folderShown, openDrives, openPanel, shownFingerprint, unlock,
+  SLOW, act, chooseFolder, createIdentity, fill, folderShown, foreignRecoveryCode, openDrives, openPanel, shownFingerprint,
+  unlock,
 } from './support/drives.mjs';
 import { installOpfsPicker, listOpfs, readOpfs, removeOpfs, writeOpfs } from './support/opfs.mjs';
 import { startServer } from './support/server.mjs';
@@ -89,6 +90,9 @@ test('rotate, verify, lose the primary, restore onto a new folder: same identity
   r = await act(page, 'Verify backup');
   assert.equal(r.kind, 'failed');
   assert.match(r.text, /typo, most likely in group 5/);
+  await fill(page, { 'Recovery code (from your Emergency Kit)': foreignRecoveryCode() });
+  r = await act(page, 'Verify backup');
+  assert.match(r.text, /recovery code does not belong to this backup/);
   await fill(page, { 'Backup passphrase': 'not the passphrase', 'Recovery code (from your Emergency Kit)': code });
   r = await act(page, 'Verify backup');
   assert.match(r.text, /^Wrong passphrase/);

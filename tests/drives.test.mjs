@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 
 import { launch, watchErrors } from './support/browser.mjs';
 import {
-  SLOW, act, chooseFolder, createIdentity, fill, folderShown, foreignRecoveryCode, openDrives, openPanel, shownFingerprint,
-  unlock,
+  SLOW, act, chooseFolder, createIdentity, fill, folderShown, foreignRecoveryCode, openDrives, openPanel, outcome,
+  shownFingerprint, unlock,
 } from './support/drives.mjs';
 import { installOpfsPicker, listOpfs, readOpfs, removeOpfs, writeOpfs } from './support/opfs.mjs';
 import { startServer } from './support/server.mjs';
@@ -228,7 +228,10 @@ test('a PIN-locked primary, a new passphrase and a replacement backup drive', SL
   assert.match(r.text, /protected by a PIN/);
   r = await unlock(page, '0000');
   assert.match(r.text, /^Wrong PIN/);
-  r = await unlock(page, '4711');
+  // Enter in the PIN field unlocks, like the button.
+  await page.getByLabel('PIN (only if you set one)').fill('4711');
+  await page.getByLabel('PIN (only if you set one)').press('Enter');
+  r = await outcome(page);
   assert.equal(r.kind, 'done', r.text);
   assert.equal(await shownFingerprint(page), fingerprint);
   const events = (await readOpfs(page, 'pin-a/audit.log')).toString().trim().split('\n').map((l) => JSON.parse(l).event);

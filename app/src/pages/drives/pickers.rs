@@ -106,15 +106,47 @@ fn DriveRow(which: Slot, title: &'static str, hint: &'static str) -> impl IntoVi
         Slot::Primary => "Choose primary drive",
         Slot::Backup => "Choose backup drive",
     };
+    // The folder's permission, re-read whenever another folder is chosen
+    // (a folder remembered from an earlier visit starts at "prompt").
+    let access = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let folder = signal.with(|d| d.as_ref().and_then(AnyDrive::folder).cloned());
+        leptos::task::spawn_local(async move {
+            let state = match folder {
+                Some(f) => Some(picker::permission(f.handle()).await),
+                None => None,
+            };
+            access.set(state);
+        });
+    });
+    let allow = move |_| {
+        let Some(folder) = signal.get_untracked().and_then(|d| d.folder().cloned()) else { return };
+        leptos::task::spawn_local(async move {
+            picker::ensure_permission(folder.handle()).await;
+            access.set(Some(picker::permission(folder.handle()).await));
+        });
+    };
     view! {
         <div class="drive-row" data-slot=which.key()>
             <div>
                 <strong>{title}</strong>
                 <p class="muted">{hint}</p>
             </div>
-            <p class="drive-name" data-testid=format!("{}-folder", which.key())>
-                {move || name().map_or_else(|| "not chosen".to_owned(), |n| format!("Folder “{n}”"))}
-            </p>
+            <div>
+                <p class="drive-name" data-testid=format!("{}-folder", which.key())>
+                    {move || name().map_or_else(|| "not chosen".to_owned(), |n| format!("Folder “{n}”"))}
+                </p>
+                {move || match access.get().as_deref() {
+                    Some("prompt") => view! {
+                        <p class="muted">"The browser asks again before QuantumVault may use it. "
+                            <button type="button" class="link" on:click=allow>"Allow access"</button></p>
+                    }.into_any(),
+                    Some("denied") => view! {
+                        <p class="muted">"Access was refused: choose the folder again to allow it."</p>
+                    }.into_any(),
+                    _ => ().into_any(),
+                }}
+            </div>
             <button type="button" class="secondary" disabled=move || st.busy()
                 on:click=move |_| leptos::task::spawn_local(choose(st, which))>{label}</button>
         </div>

@@ -27,23 +27,7 @@ async fn round_trip(s: &Server, user: &TestUser, mib: usize) {
         .await
         .expect("post");
     let info: shared::api::FileInfo = expect_json(res, StatusCode::CREATED).await;
-    let piece = 64 * 1024 * 1024;
-    let mut offset = 0;
-    while offset < total {
-        let len = piece.min(total - offset);
-        let parts: Vec<Result<bytes::Bytes, std::io::Error>> =
-            (0..len / chunk.len()).map(|_| Ok(chunk.clone())).collect();
-        let res = s
-            .authed(s.client.patch(s.url(&format!("/files/{}/content", info.id))), user)
-            .header("upload-offset", offset.to_string())
-            .header("content-length", len.to_string())
-            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(parts)))
-            .send()
-            .await
-            .expect("patch");
-        assert_eq!(res.status(), StatusCode::OK);
-        offset += len;
-    }
+    s.upload_streamed(user, &info.id, total, 64 * 1024 * 1024, &chunk).await;
     let res = s.authed(s.client.post(s.url(&format!("/files/{}/finalize", info.id))), user).send().await.expect("post");
     assert_eq!(res.status(), StatusCode::OK);
     let res = s.authed(s.client.get(s.url(&format!("/files/{}/content", info.id))), user).send().await.expect("get");

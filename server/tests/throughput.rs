@@ -48,22 +48,8 @@ async fn upload_and_download_throughput() {
     // Upload as one streamed piece (like a single PUT to a static server).
     let piece = total;
     let t = Instant::now();
-    let mut offset = 0usize;
-    while offset < total {
-        let len = piece.min(total - offset);
-        let parts: Vec<Result<bytes::Bytes, std::io::Error>> =
-            (0..len / chunk.len()).map(|_| Ok(bytes::Bytes::from(chunk.clone()))).collect();
-        let res = s
-            .authed(s.client.patch(s.url(&format!("/files/{}/content", info.id))), &alice)
-            .header("upload-offset", offset.to_string())
-            .header("content-length", len.to_string())
-            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(parts)))
-            .send()
-            .await
-            .expect("patch");
-        assert_eq!(res.status(), StatusCode::OK);
-        offset += len;
-    }
+    let chunk = bytes::Bytes::from(chunk);
+    s.upload_streamed(&alice, &info.id, total, piece, &chunk).await;
     let up = t.elapsed();
     let res =
         s.authed(s.client.post(s.url(&format!("/files/{}/finalize", info.id))), &alice).send().await.expect("post");

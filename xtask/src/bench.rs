@@ -1,6 +1,6 @@
 //! `cargo xtask bench`: every benchmark in one run, each figure next to an
 //! anchor measured in the same run, written to `docs/BENCHMARKS.md` (and
-//! the raw rows to `docs/benchmarks.json`).
+//! the raw rows to `docs/benchmarks.json`, the ratios as an SVG chart).
 //!
 //! `--smoke` runs the same harness on tiny inputs with the debug builds the
 //! test suite already made, and writes to `target/bench-smoke/` instead:
@@ -11,7 +11,12 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::bench_rows::Section;
-use crate::{bench_browser, bench_machine, bench_native, bench_report, bench_server, bench_wasm, root, setup};
+use crate::{
+    bench_browser, bench_chart, bench_machine, bench_native, bench_report, bench_server, bench_wasm, root, setup,
+};
+
+/// The ratio chart, beside the report.
+const CHART: &str = "benchmarks-ratios.svg";
 
 /// How this run is made and where its scratch files go.
 pub struct Mode {
@@ -63,12 +68,13 @@ pub fn run(smoke: bool) -> Result<(), String> {
 
     let sections = [native, wasm, server, memory];
     let machine = bench_machine::describe(command);
-    let (md, json) = if smoke {
-        (mode.out.join("BENCHMARKS.md"), mode.out.join("benchmarks.json"))
-    } else {
-        (root().join("docs/BENCHMARKS.md"), root().join("docs/benchmarks.json"))
-    };
-    write(&md, &bench_report::markdown(&machine, &sections, smoke))?;
+    let dir = if smoke { mode.out.clone() } else { root().join("docs") };
+    let (md, json) = (dir.join("BENCHMARKS.md"), dir.join("benchmarks.json"));
+    let chart = bench_chart::ratios(&sections);
+    if let Some(svg) = &chart {
+        write(&dir.join(CHART), svg)?;
+    }
+    write(&md, &bench_report::markdown(&machine, &sections, smoke, chart.as_ref().map(|_| CHART)))?;
     write(&json, &(serde_json::to_string_pretty(&bench_report::json(&machine, &sections)).unwrap_or_default() + "\n"))?;
     println!("\nbench: wrote {} and {}", md.display(), json.display());
     let failed: Vec<String> =

@@ -23,11 +23,13 @@ pub struct Account {
     pub username: RwSignal<Option<String>>,
     /// Whether the first who-am-I has answered (or failed).
     pub checked: RwSignal<bool>,
+    /// A sentence about background work (key rotation hand-over) for the UI.
+    pub notice: RwSignal<Option<String>>,
 }
 
 /// Creates the account context and asks the server who we are.
 pub fn provide() -> Account {
-    let account = Account { username: RwSignal::new(None), checked: RwSignal::new(false) };
+    let account = Account { username: RwSignal::new(None), checked: RwSignal::new(false), notice: RwSignal::new(None) };
     provide_context(account);
     leptos::task::spawn_local(async move {
         if let Ok(me) = api::whoami().await {

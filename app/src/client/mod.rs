@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod api;
+pub mod audit;
 pub mod contacts;
 pub mod keys;
 pub mod local_store;

@@ -88,8 +88,9 @@ pub async fn flush(account: Account) -> Option<String> {
 }
 
 /// Watches the session for rotations and sends them; retries when online.
-/// `notice` receives a sentence for the UI.
-pub fn watch(session: Session, account: Account, notice: RwSignal<Option<String>>) {
+/// [`Account::notice`] receives a sentence for the UI.
+pub fn watch(session: Session, account: Account) {
+    let notice = account.notice;
     Effect::new(move |_| {
         let Some(event) = session.rotation.get() else { return };
         // Drop the previous keys as soon as they have signed.

@@ -8,6 +8,7 @@ pub mod not_found;
 pub mod settings;
 pub mod share;
 pub mod vault;
+pub mod vault_widgets;
 
 use leptos::prelude::*;
 

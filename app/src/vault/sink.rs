@@ -73,8 +73,17 @@ impl Sink {
             Err(e) => return Err(save_err(&e)),
         };
         let handle: FileSystemFileHandle = handle.dyn_into().map_err(|e| save_err(&e))?;
+        Self::to_handle(&handle).await.map(Some)
+    }
+
+    /// Writes to a file handle the caller already has (picked, or in OPFS);
+    /// its content changes only on [`Self::commit`].
+    ///
+    /// # Errors
+    /// [`VaultFailure::Save`].
+    pub async fn to_handle(handle: &FileSystemFileHandle) -> Result<Self, VaultFailure> {
         let writable = wait(handle.create_writable()).await?.dyn_into().map_err(|e| save_err(&e))?;
-        Ok(Some(Self { writable, scratch: None, written: 0 }))
+        Ok(Self { writable, scratch: None, written: 0 })
     }
 
     /// A scratch file in OPFS, offered as a download named `name` on commit.

@@ -32,13 +32,22 @@ pub fn provide() -> Account {
     let account = Account { username: RwSignal::new(None), checked: RwSignal::new(false), notice: RwSignal::new(None) };
     provide_context(account);
     leptos::task::spawn_local(async move {
-        if let Ok(me) = api::whoami().await {
-            account.username.set(Some(me.username));
+        // The cookie is HttpOnly: a public flag says whether a session may
+        // exist, so a fresh visitor's page does not start with a 401.
+        if local_store::load::<bool>(SESSION_FLAG) == Some(true) {
+            match api::whoami().await {
+                Ok(me) => account.username.set(Some(me.username)),
+                Err(ClientError::NotSignedIn) => local_store::remove(SESSION_FLAG),
+                Err(_) => {}
+            }
         }
         account.checked.set(true);
     });
     account
 }
+
+/// `localStorage` flag: a session cookie may exist (public, not the token).
+const SESSION_FLAG: &str = "session-hint";
 
 /// The account context.
 ///
@@ -122,6 +131,7 @@ pub async fn sign_in(account: Account, unlocked: &Unlocked, username: &str) -> R
     let session =
         api::sign_in(&SignInRequest { challenge_id: challenge.challenge_id, signature: sig.to_vec() }).await?;
     remember(unlocked, &session.username);
+    local_store::save(SESSION_FLAG, &true);
     account.username.set(Some(session.username.clone()));
     Ok(session.username)
 }
@@ -132,6 +142,7 @@ pub async fn sign_in(account: Account, unlocked: &Unlocked, username: &str) -> R
 /// [`ClientError`]; the local state is cleared anyway.
 pub async fn sign_out(account: Account) -> Result<(), ClientError> {
     let r = api::sign_out().await;
+    local_store::remove(SESSION_FLAG);
     account.username.set(None);
     r
 }

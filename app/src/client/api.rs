@@ -6,7 +6,7 @@ use shared::api::{
 };
 use web_sys::Response;
 
-use super::transport::{Body, ClientError, get, json, post, send};
+use super::transport::{Body, ClientError, get, json, post, send, start};
 
 /// Percent-free path segment: usernames are `[A-Za-z0-9_.-]` (validated
 /// before any call), file ids lower-case hex.
@@ -73,14 +73,20 @@ pub async fn files(shared_with_me: bool) -> Result<FileList, ClientError> {
     get(if shared_with_me { "/files?scope=shared" } else { "/files?scope=mine" }).await
 }
 
-/// `PATCH /files/{id}/content` with `Upload-Offset`.
-pub async fn upload_piece(id: &str, offset: u64, piece: &[u8]) -> Result<UploadStatus, ClientError> {
+/// `PATCH /files/{id}/content` with `Upload-Offset`, started now (the piece
+/// is copied before this returns); await the result when convenient.
+///
+/// # Errors
+/// [`ClientError`] if the request cannot be made.
+pub fn start_upload_piece(
+    id: &str,
+    offset: u64,
+    piece: &[u8],
+) -> Result<impl std::future::Future<Output = Result<UploadStatus, ClientError>> + use<>, ClientError> {
     let off = offset.to_string();
-    json(
-        send("PATCH", &format!("/files/{}/content", segment(id)?), Body::Bytes(piece), &[("Upload-Offset", &off)])
-            .await?,
-    )
-    .await
+    let response =
+        start("PATCH", &format!("/files/{}/content", segment(id)?), Body::Bytes(piece), &[("Upload-Offset", &off)])?;
+    Ok(async move { json(response.await?).await })
 }
 
 /// `POST /files/{id}/finalize`.

@@ -90,6 +90,20 @@ impl Body<'_> {
 /// # Errors
 /// [`ClientError`] from the status and the API's error body.
 pub async fn send(method: &str, path: &str, body: Body<'_>, headers: &[(&str, &str)]) -> Result<Response, ClientError> {
+    start(method, path, body, headers)?.await
+}
+
+/// Starts a request now (the body is copied before this returns) and gives
+/// the future of its response, so callers can keep working while it runs.
+///
+/// # Errors
+/// [`ClientError`] from the status and the API's error body.
+pub fn start(
+    method: &str,
+    path: &str,
+    body: Body<'_>,
+    headers: &[(&str, &str)],
+) -> Result<impl std::future::Future<Output = Result<Response, ClientError>> + use<>, ClientError> {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_credentials(RequestCredentials::SameOrigin);
@@ -110,11 +124,13 @@ pub async fn send(method: &str, path: &str, body: Body<'_>, headers: &[(&str, &s
     }
     init.set_headers(&h);
     let promise = js_fetch(&format!("{API}{path}"), &init)?;
-    let response: Response = JsFuture::from(promise).await.map_err(|_| ClientError::Offline)?.unchecked_into();
-    if response.ok() {
-        return Ok(response);
-    }
-    Err(error_of(&response).await)
+    Ok(async move {
+        let response: Response = JsFuture::from(promise).await.map_err(|_| ClientError::Offline)?.unchecked_into();
+        if response.ok() {
+            return Ok(response);
+        }
+        Err(error_of(&response).await)
+    })
 }
 
 /// `fetch` on whichever global runs this code (window or worker).

@@ -4,7 +4,10 @@
 //! the user picked. At most one read slice, one piece and two cipher
 //! batches are in memory at any time.
 
-use shared::api::FileInfo;
+use std::future::Future;
+use std::pin::Pin;
+
+use shared::api::{FileInfo, UploadStatus};
 use shared::crypto::rng::os_rng;
 use shared::format::stream::{HEADER_LEN, ciphertext_len};
 use shared::format::vault::{Metadata, Recipient, TRAILER_LEN};
@@ -58,46 +61,69 @@ pub fn vault_len(header_len: usize, size: u64) -> Option<u64> {
         .checked_add(TRAILER_LEN as u64)
 }
 
-/// Resumable upload of one file in [`PIECE_SIZE`] pieces.
+/// A piece sent and not yet acknowledged.
+struct InFlight {
+    start: u64,
+    data: Vec<u8>,
+    answer: Pin<Box<dyn Future<Output = Result<UploadStatus, ClientError>>>>,
+}
+
+/// Resumable upload of one file in [`PIECE_SIZE`] pieces, one piece on the
+/// wire while the next is being encrypted.
 struct Uploader {
     id: String,
     acked: u64,
     buf: Vec<u8>,
+    inflight: Option<InFlight>,
 }
 
 /// Attempts per piece while the connection is down.
 const MAX_ATTEMPTS: u32 = 40;
 
 impl Uploader {
+    fn new(id: String) -> Self {
+        Self { id, acked: 0, buf: Vec::with_capacity(PIECE_SIZE + 2 * 1024 * 1024), inflight: None }
+    }
+
     async fn write(&mut self, bytes: &[u8], cancel: &Cancel, waiting: &dyn Fn(bool)) -> Result<(), VaultFailure> {
         self.buf.extend_from_slice(bytes);
         while self.buf.len() >= PIECE_SIZE {
-            self.send(PIECE_SIZE, cancel, waiting).await?;
+            let rest = self.buf.split_off(PIECE_SIZE);
+            let piece = std::mem::replace(&mut self.buf, rest);
+            self.settle(cancel, waiting).await?;
+            self.launch(piece)?;
         }
         Ok(())
     }
 
+    /// Sends what is left and waits until the server has every byte.
     async fn flush(&mut self, cancel: &Cancel, waiting: &dyn Fn(bool)) -> Result<(), VaultFailure> {
-        while !self.buf.is_empty() {
-            let n = self.buf.len().min(PIECE_SIZE);
-            self.send(n, cancel, waiting).await?;
+        self.settle(cancel, waiting).await?;
+        if !self.buf.is_empty() {
+            let piece = std::mem::take(&mut self.buf);
+            self.launch(piece)?;
+            self.settle(cancel, waiting).await?;
         }
         Ok(())
     }
 
-    /// Sends the first `len` buffered bytes at `acked`; after a failure,
-    /// asks the server how much it has and resends only what is missing.
-    async fn send(&mut self, len: usize, cancel: &Cancel, waiting: &dyn Fn(bool)) -> Result<(), VaultFailure> {
+    fn launch(&mut self, data: Vec<u8>) -> Result<(), VaultFailure> {
+        let answer = Box::pin(api::start_upload_piece(&self.id, self.acked, &data)?);
+        self.inflight = Some(InFlight { start: self.acked, data, answer });
+        Ok(())
+    }
+
+    /// Waits for the piece in flight; after a failure, asks the server how
+    /// much it has and resends only what is missing.
+    async fn settle(&mut self, cancel: &Cancel, waiting: &dyn Fn(bool)) -> Result<(), VaultFailure> {
+        let Some(InFlight { start, data, answer }) = self.inflight.take() else { return Ok(()) };
+        let end = start + data.len() as u64;
+        let mut result = answer.await;
         let mut attempts = 0;
         loop {
-            if cancel.is_cancelled() {
-                return Err(VaultFailure::Cancelled);
-            }
-            let piece = self.buf.get(..len).unwrap_or(&self.buf);
-            let err = match api::upload_piece(&self.id, self.acked, piece).await {
-                Ok(status) if status.offset == self.acked + len as u64 => {
-                    self.acked = status.offset;
-                    self.buf.drain(..len);
+            let err = match result {
+                Ok(status) if status.offset == end => {
+                    self.acked = end;
                     waiting(false);
                     return Ok(());
                 }
@@ -109,23 +135,28 @@ impl Uploader {
             if !retryable || attempts >= MAX_ATTEMPTS {
                 return Err(err.into());
             }
+            if cancel.is_cancelled() {
+                return Err(VaultFailure::Cancelled);
+            }
             waiting(true);
             sleep_ms(250 * i32::try_from(attempts.min(8)).unwrap_or(8)).await;
             // Where does the server stand? A piece counts only once stored whole.
-            if let Ok(info) = api::file(&self.id).await {
-                if info.uploaded == self.acked + len as u64 {
-                    self.acked = info.uploaded;
-                    self.buf.drain(..len);
-                    waiting(false);
-                    return Ok(());
+            result = match api::file(&self.id).await {
+                Ok(info) if info.uploaded == end => {
+                    Ok(UploadStatus { id: info.id, size: info.size, offset: end, finalized: false })
                 }
-                if info.uploaded != self.acked {
+                Ok(info) if info.uploaded == start => match api::start_upload_piece(&self.id, start, &data) {
+                    Ok(f) => f.await,
+                    Err(e) => Err(e),
+                },
+                Ok(info) => {
                     return Err(VaultFailure::Client(ClientError::Malformed(format!(
-                        "the server holds {} bytes, expected {}",
-                        info.uploaded, self.acked
+                        "the server holds {} bytes, expected {start}",
+                        info.uploaded
                     ))));
                 }
-            }
+                Err(e) => Err(e),
+            };
         }
     }
 }
@@ -167,7 +198,7 @@ pub async fn encrypt_file(
     let mut out = match destination {
         Destination::Upload(usernames) => {
             let info = api::create_file(total, usernames).await?;
-            Out::Upload(Uploader { id: info.id, acked: 0, buf: Vec::with_capacity(PIECE_SIZE + 2 * 1024 * 1024) })
+            Out::Upload(Uploader::new(info.id))
         }
         Destination::Local(sink) => Out::Local(sink),
     };

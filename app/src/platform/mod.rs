@@ -2,7 +2,9 @@
 //! HTTP, the service worker and storage. Pages call these; `shared` never does.
 
 pub mod capabilities;
+pub mod drive;
 pub mod http;
+pub mod idb;
 pub mod network;
 pub mod service_worker;
 pub mod storage;

@@ -61,6 +61,8 @@ pub struct Challenge {
 /// A live session, looked up by token hash.
 #[derive(Debug, Clone)]
 pub struct Session {
+    /// SHA-256 of the token, as stored; compared again in constant time.
+    pub token_hash: Vec<u8>,
     pub user_id: i64,
     pub username: String,
     pub username_lower: String,

@@ -305,7 +305,7 @@ impl Store for SqlStore {
 
     async fn find_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT s.user_id AS user_id, s.expires_at AS expires_at, u.username AS username, \
+            "SELECT s.token_hash AS token_hash, s.user_id AS user_id, s.expires_at AS expires_at, u.username AS username, \
              u.username_lower AS username_lower FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.revoked = 0 AND s.expires_at > $2",
         )
@@ -315,6 +315,7 @@ impl Store for SqlStore {
         .await?;
         row.map(|r| {
             Ok(Session {
+                token_hash: unhex(&r.try_get::<String, _>("token_hash")?)?,
                 user_id: r.try_get("user_id")?,
                 username: r.try_get("username")?,
                 username_lower: r.try_get("username_lower")?,

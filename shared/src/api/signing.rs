@@ -7,22 +7,26 @@
 //! where `field(x) = u32_be(len(x)) ‖ x` and integers are 8-byte big-endian.
 
 use super::PublicIdentity;
+use crate::crypto::sign::contexts;
+
+// The context strings are defined once, in `crypto::sign::contexts`; these
+// names say which API message each one signs.
 
 /// ML-DSA-65 context string of the self-signature made at registration.
-pub const CONTEXT_REGISTER: &[u8] = b"quantumvault/v1/register";
+pub const CONTEXT_REGISTER: &[u8] = contexts::REGISTER;
 /// ML-DSA-65 context string of a sign-in challenge response.
-pub const CONTEXT_SIGN_IN: &[u8] = b"quantumvault/v1/sign-in";
+pub const CONTEXT_SIGN_IN: &[u8] = contexts::AUTH_CHALLENGE;
 /// ML-DSA-65 context string of a key-rotation statement (signed by the previous key).
-pub const CONTEXT_ROTATE: &[u8] = b"quantumvault/v1/rotate";
+pub const CONTEXT_ROTATE: &[u8] = contexts::ROTATION_STATEMENT;
 /// ML-DSA-65 context string of the server's audit-chain checkpoints.
-pub const CONTEXT_AUDIT_CHECKPOINT: &[u8] = b"quantumvault/v1/audit-checkpoint";
+pub const CONTEXT_AUDIT_CHECKPOINT: &[u8] = contexts::AUDIT_CHECKPOINT;
 
 /// Length of an ML-DSA-65 verifying key, in bytes (FIPS 204).
-pub const MLDSA65_PUBLIC_KEY_LEN: usize = 1952;
+pub const MLDSA65_PUBLIC_KEY_LEN: usize = crate::crypto::sign::PUBLIC_KEY_LEN;
 /// Length of an ML-DSA-65 signature, in bytes (FIPS 204).
-pub const MLDSA65_SIGNATURE_LEN: usize = 3309;
+pub const MLDSA65_SIGNATURE_LEN: usize = crate::crypto::sign::SIGNATURE_LEN;
 /// Length of an X-Wing public key, in bytes.
-pub const XWING_PUBLIC_KEY_LEN: usize = 1216;
+pub const XWING_PUBLIC_KEY_LEN: usize = crate::crypto::kem::PUBLIC_KEY_LEN;
 
 /// Length-prefixed concatenation of a domain tag and fields.
 pub fn encode_fields(domain: &str, fields: &[&[u8]]) -> Vec<u8> {
@@ -34,11 +38,6 @@ pub fn encode_fields(domain: &str, fields: &[&[u8]]) -> Vec<u8> {
         out.extend_from_slice(field);
     }
     out
-}
-
-/// What SHA-256 is taken of to get an identity's fingerprint.
-pub fn fingerprint_preimage(identity: &PublicIdentity) -> Vec<u8> {
-    encode_fields("QuantumVault identity fingerprint v1", &[&identity.mldsa65_public_key, &identity.xwing_public_key])
 }
 
 /// The message a new identity signs about itself (registration and rotation),
@@ -59,7 +58,8 @@ pub fn sign_in_message(challenge_id: &str, nonce: &[u8], username_lower: &str, o
 }
 
 /// The rotation statement the *previous* signing key signs: it names the
-/// account, the new rotation number, the previous fingerprint and the new keys.
+/// account, the new rotation number, the previous fingerprint (the 32 bytes of
+/// [`crate::identity::PublicIdentity::fingerprint`]) and the new keys.
 pub fn rotation_message(
     username_lower: &str,
     new_rotation: u32,

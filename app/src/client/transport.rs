@@ -22,6 +22,9 @@ pub enum ClientError {
     /// The session is missing or expired.
     #[error("you are not signed in; sign in on the Vault page")]
     NotSignedIn,
+    /// A sign-in answer was refused (the server's sentence).
+    #[error("{0}")]
+    SignInRefused(String),
     /// Quota or rate limit.
     #[error("your storage quota is used up: {0}")]
     Quota(String),
@@ -153,6 +156,9 @@ async fn error_of(response: &Response) -> ClientError {
     };
     let api = serde_json::from_str::<ApiError>(&body).ok();
     match (status, api) {
+        (401, Some(e)) if e.message.contains("sign-in") || e.message.contains("challenge") => {
+            ClientError::SignInRefused(e.message)
+        }
         (401, _) => ClientError::NotSignedIn,
         (404, _) => ClientError::NotFound,
         (429, _) => ClientError::TooManyRequests,

@@ -4,6 +4,8 @@ pub mod audit;
 pub mod drives;
 pub mod home;
 pub mod lab;
+pub mod lab_form;
+pub mod lab_report;
 pub mod not_found;
 pub mod settings;
 pub mod share;

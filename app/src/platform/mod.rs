@@ -9,6 +9,9 @@ pub mod network;
 pub mod service_worker;
 pub mod storage;
 pub mod webcrypto;
+pub mod worker;
+pub mod worker_bb84;
+pub mod worker_entry;
 
 use wasm_bindgen::JsValue;
 

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { launch, watchErrors } from './support/browser.mjs';
 import {
   SLOW, act, chooseFolder, createIdentity, fill, folderShown, foreignRecoveryCode, openDrives, openPanel, outcome,
-  shownFingerprint, unlock,
+  rotateKeys, shownFingerprint, unlock,
 } from './support/drives.mjs';
 import { installOpfsPicker, listOpfs, readOpfs, removeOpfs, writeOpfs } from './support/opfs.mjs';
 import { startServer } from './support/server.mjs';
@@ -71,9 +71,7 @@ test('rotate, verify, lose the primary, restore onto a new folder: same identity
   const { code, fingerprint: first } = await createIdentity(page, { primary: 'p1', backup: 'b1', passphrase: PASSPHRASE });
 
   // Rotate: new keys on both drives, old files removed.
-  await openPanel(page, 'Rotate keys');
-  await fill(page, { 'Backup passphrase': PASSPHRASE, 'Passphrase again': PASSPHRASE });
-  let r = await act(page, 'Rotate keys');
+  let r = await rotateKeys(page, PASSPHRASE);
   assert.equal(r.kind, 'done', r.text);
   assert.match(r.text, /key version 1/);
   const rotated = await shownFingerprint(page);

@@ -125,3 +125,11 @@ export function foreignRecoveryCode() {
   for (let i = 3; i >= 0; i--) symbols.push(ALPHABET[(sum >> (5 * i)) & 31]);
   return symbols.join('').match(/.{4}/g).join('-');
 }
+
+/** Rotates keys (both drives chosen, identity unlocked); returns the outcome notice. */
+export async function rotateKeys(page, passphrase, pin = '') {
+  await openPanel(page, 'Rotate keys');
+  if (pin) await fill(page, { 'PIN (only if you set one)': pin });
+  await fill(page, { 'Backup passphrase': passphrase, 'Passphrase again': passphrase });
+  return act(page, 'Rotate keys');
+}

@@ -155,6 +155,12 @@ test('bad folders and damaged files are reported in plain words, never crash', S
   assert.match(r.text, /contains files that are not QuantumVault's \(holiday\.jpg, inner\)/);
   assert.deepEqual(await listOpfs(page, 'same'), ['holiday.jpg', 'inner/']);
 
+  // Picking such a folder offers a QuantumVault folder of its own inside it.
+  await chooseFolder(page, 'primary', 'same');
+  await page.getByTestId('primary-suggestion').getByRole('button', { name: 'Use a “QuantumVault” folder inside it' }).click();
+  await folderShown(page, 'primary', 'QuantumVault');
+  assert.deepEqual(await listOpfs(page, 'same'), ['QuantumVault/', 'holiday.jpg', 'inner/']);
+
   // A good identity, then damage: garbage state.json, a truncated token, a corrupt backup.
   const { code } = await createIdentity(page, { primary: 'good', backup: 'good-backup', passphrase: PASSPHRASE });
 

@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 
 import { launch, watchErrors } from './support/browser.mjs';
 import {
-  SLOW, act, chooseFolder, createIdentity, fill, folderShown, foreignRecoveryCode, openDrives, openPanel, outcome,
-  rotateKeys, shownFingerprint, unlock,
+  SLOW, act, chooseFolder, createIdentity, fill, finishedCount, folderShown, foreignRecoveryCode, openDrives,
+  openPanel, outcome, rotateKeys, shownFingerprint, unlock,
 } from './support/drives.mjs';
 import { installOpfsPicker, listOpfs, readOpfs, removeOpfs, writeOpfs } from './support/opfs.mjs';
 import { startServer } from './support/server.mjs';
@@ -234,8 +234,9 @@ test('a PIN-locked primary, a new passphrase and a replacement backup drive', SL
   assert.match(r.text, /^Wrong PIN/);
   // Enter in the PIN field unlocks, like the button.
   await page.getByLabel('PIN (only if you set one)').fill('4711');
+  const before = await finishedCount(page);
   await page.getByLabel('PIN (only if you set one)').press('Enter');
-  r = await outcome(page);
+  r = await outcome(page, before);
   assert.equal(r.kind, 'done', r.text);
   assert.equal(await shownFingerprint(page), fingerprint);
   const events = (await readOpfs(page, 'pin-a/audit.log')).toString().trim().split('\n').map((l) => JSON.parse(l).event);

@@ -25,8 +25,20 @@ export async function folderShown(page, which, name) {
   await page.getByTestId(`${which}-folder`).filter({ hasText: `Folder “${name}”` }).waitFor();
 }
 
-/** The outcome notice once the running operation is over: { kind: 'done'|'failed', text }. */
-export async function outcome(page) {
+/** How many operations the Drives page has finished (to wait for the next one). */
+export async function finishedCount(page) {
+  return Number(await page.getByTestId('drive-outcome').getAttribute('data-finished'));
+}
+
+/**
+ * The outcome notice once the operation is over: { kind: 'done'|'failed', text }.
+ * `before` is finishedCount() taken before starting it (omit when the
+ * operation surely started already).
+ */
+export async function outcome(page, before) {
+  if (before !== undefined) {
+    await page.locator(`[data-testid="drive-outcome"]:not([data-finished="${before}"])`).waitFor(SLOW);
+  }
   await page.getByTestId('drive-progress').waitFor({ state: 'detached', ...SLOW });
   const notice = page.getByTestId('drive-notice');
   await notice.waitFor(SLOW);
@@ -74,8 +86,9 @@ async function label(page, id) {
 export async function unlock(page, pin = '') {
   await page.getByRole('navigation', { name: 'Drive actions' }).getByRole('button', { name: 'Unlock' }).click();
   if (pin) await page.getByLabel('PIN (only if you set one)').fill(pin);
+  const before = await finishedCount(page);
   await page.getByRole('region', { name: 'Unlock' }).getByRole('button', { name: 'Unlock' }).click();
-  return outcome(page);
+  return outcome(page, before);
 }
 
 /** The fingerprint shown while unlocked. */
@@ -95,8 +108,9 @@ export async function fill(page, fields) {
 
 /** Clicks the open panel's main button and returns the outcome notice. */
 export async function act(page, button) {
+  const before = await finishedCount(page);
   await page.getByRole('main').getByRole('button', { name: button, exact: true }).last().click();
-  return outcome(page);
+  return outcome(page, before);
 }
 
 /**

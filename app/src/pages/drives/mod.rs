@@ -90,7 +90,8 @@ fn IdentityStatus() -> impl IntoView {
 fn Outcome() -> impl IntoView {
     let st = state::use_drives();
     view! {
-        <div class="drive-outcome" aria-live="polite">
+        <div class="drive-outcome" aria-live="polite" data-testid="drive-outcome"
+            data-finished=move || st.finished.get().to_string()>
             <Show when=move || st.busy()>
                 <div class="drive-progress" role="status" data-testid="drive-progress">
                     <progress aria-label="Working"></progress>

@@ -75,6 +75,7 @@ where
             Err(busy) => Err(capitalised(&busy.to_string())),
         };
         st.progress.set(None);
+        st.finished.update(|n| *n = n.wrapping_add(1));
         collect_downloads(st);
         st.notice.set(Some(match outcome {
             Ok(m) => Notice::Done(m),

@@ -29,6 +29,9 @@ pub struct DrivesState {
     pub progress: RwSignal<Option<String>>,
     /// The last outcome.
     pub notice: RwSignal<Option<Notice>>,
+    /// Operations finished so far (`data-finished` on the outcome, so tests
+    /// can tell a new outcome from the previous one).
+    pub finished: RwSignal<u32>,
     /// Wrong PINs since the last successful unlock; the next unlock writes
     /// them to the audit log (a failed attempt has no key to seal an entry).
     pub failed_pins: StoredValue<u32>,
@@ -48,6 +51,7 @@ impl DrivesState {
             backup: RwSignal::new_local(empty("backup drive files")),
             progress: RwSignal::new(None),
             notice: RwSignal::new(None),
+            finished: RwSignal::new(0),
             failed_pins: StoredValue::new(0),
             downloads: RwSignal::new(Vec::new()),
         };

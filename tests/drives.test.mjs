@@ -36,7 +36,18 @@ async function freshPage() {
 
 test('create an identity, confirm the Emergency Kit, lock, unlock again', SLOW, async () => {
   const { context, page, errors } = await freshPage();
-  const { code, fingerprint } = await createIdentity(page, { primary: 'usb-a', backup: 'usb-b', passphrase: PASSPHRASE });
+  // Printed, the page shows the kit alone: code, QR code, fingerprint, instructions.
+  const onKit = async () => {
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.getByRole('navigation', { name: 'Main' }).isVisible(), false);
+    assert.equal(await page.getByRole('button', { name: 'Print Emergency Kit' }).isVisible(), false);
+    for (const shown of [page.getByTestId('recovery-code'), page.getByRole('img', { name: /QR code/ }), page.getByTestId('kit-fingerprint')]) {
+      assert.equal(await shown.isVisible(), true);
+    }
+    assert.equal(await page.locator('.qr svg path').count(), 1);
+    await page.emulateMedia({ media: 'screen' });
+  };
+  const { code, fingerprint } = await createIdentity(page, { primary: 'usb-a', backup: 'usb-b', passphrase: PASSPHRASE, onKit });
 
   // The recovery code is 14 groups of 4; the kit shows it as a QR code too.
   assert.match(code, /^([0-9A-Z]{4}-){13}[0-9A-Z]{4}$/);

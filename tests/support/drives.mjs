@@ -48,9 +48,10 @@ export async function outcome(page, before) {
 /**
  * Creates an identity on two fresh OPFS folders, goes through the
  * Emergency Kit (re-typing the two groups asked), and returns
- * { code, fingerprint } once the identity is unlocked.
+ * { code, fingerprint } once the identity is unlocked. `onKit(page)`, if
+ * given, runs while the kit is shown.
  */
-export async function createIdentity(page, { primary, backup, passphrase, pin }) {
+export async function createIdentity(page, { primary, backup, passphrase, pin, onKit }) {
   await page.getByRole('button', { name: 'Create identity' }).first().click();
   await chooseFolder(page, 'primary', primary);
   await folderShown(page, 'primary', primary.split('/').pop());
@@ -67,6 +68,7 @@ export async function createIdentity(page, { primary, backup, passphrase, pin })
   await codeBox.waitFor(SLOW);
   const code = (await codeBox.locator('.code-group').allTextContents()).join('-');
   const fingerprint = (await page.getByTestId('kit-fingerprint').textContent()).trim();
+  if (onKit) await onKit(page);
   const groups = code.split('-');
   for (const input of await page.getByLabel(/^Group \d+ of the recovery code$/).all()) {
     const n = Number((await input.getAttribute('id')) === 'kit-group-a' ? await label(page, 'kit-group-a') : await label(page, 'kit-group-b'));

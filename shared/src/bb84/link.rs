@@ -31,8 +31,9 @@ pub const HEADER_LEN: usize = 4 + 1 + 32 + 32 + LINK_ID_LEN + 8 + 4;
 pub const SEALED_KEY_LEN: usize = 32 + 16;
 /// One holder's stanza: X-Wing ciphertext, then the sealed key.
 pub const STANZA_LEN: usize = CIPHERTEXT_LEN + SEALED_KEY_LEN;
-/// Largest report accepted (a timeline is a few kilobytes; the per-photon table is dropped).
-pub const MAX_REPORT_LEN: usize = 256 * 1024;
+/// Largest report accepted: a timeline is a few kilobytes (the per-photon
+/// table is dropped), and the whole record must fit the relay's 64 KiB.
+pub const MAX_REPORT_LEN: usize = 56 * 1024;
 /// Fewest BB84 key bits a link key may be derived from.
 pub const MIN_KEY_BITS: usize = 256;
 

@@ -242,6 +242,23 @@ async fn expired_challenges_fail() {
 }
 
 #[tokio::test]
+async fn sessions_expire() {
+    let s = start_with(&["--session-secs", "1"]).await;
+    let alice = s.user("alice", 1).await;
+    let me: WhoAmI =
+        expect_json(s.authed(s.client.get(s.url("/auth/session")), &alice).send().await.expect("get"), StatusCode::OK)
+            .await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as i64;
+    assert!(me.expires_at > now && me.expires_at <= now + 1500, "expires_at {} vs now {now}", me.expires_at);
+    // Once the server's expiry time has passed, the same token is refused.
+    let wait = u64::try_from(me.expires_at - now).unwrap_or(0) + 100;
+    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+    let res = s.authed(s.client.get(s.url("/files")), &alice).send().await.expect("get");
+    let err = expect_error(res, StatusCode::UNAUTHORIZED).await;
+    assert!(err.message.contains("expired"), "{}", err.message);
+}
+
+#[tokio::test]
 async fn origin_allow_list_and_challenge_lifetime_cap() {
     let s = start_with(&["--public-origin", "https://vault.example"]).await;
     s.register("alice", 1).await;

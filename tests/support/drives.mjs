@@ -80,3 +80,19 @@ export async function unlock(page, pin = '') {
 export async function shownFingerprint(page) {
   return (await page.getByTestId('fingerprint').textContent()).trim();
 }
+
+/** Opens one of the Drives page's action panels by its tab. */
+export async function openPanel(page, name) {
+  await page.getByRole('navigation', { name: 'Drive actions' }).getByRole('button', { name, exact: true }).click();
+}
+
+/** Fills the labelled fields of the open panel: { 'Backup passphrase': '…', … }. */
+export async function fill(page, fields) {
+  for (const [label, value] of Object.entries(fields)) await page.getByLabel(label, { exact: true }).fill(value);
+}
+
+/** Clicks the open panel's main button and returns the outcome notice. */
+export async function act(page, button) {
+  await page.getByRole('main').getByRole('button', { name: button, exact: true }).last().click();
+  return outcome(page);
+}

@@ -12,6 +12,7 @@ pub mod not_found;
 pub mod settings;
 pub mod share;
 pub mod vault;
+pub mod vault_widgets;
 
 use leptos::prelude::*;
 

@@ -39,7 +39,9 @@ impl Slot {
 
 /// Loads the folders chosen on an earlier visit. Their permission is asked
 /// again only when an action needs them (the browser wants a click).
-pub fn restore_saved(st: DrivesState) {
+/// `on_primary` runs when a primary drive was remembered (the page then
+/// offers to unlock rather than to create).
+pub fn restore_saved(st: DrivesState, on_primary: impl Fn() + 'static) {
     leptos::task::spawn_local(async move {
         for slot in [Slot::Primary, Slot::Backup] {
             if let Ok(Some(v)) = idb::get(slot.key()).await
@@ -47,6 +49,9 @@ pub fn restore_saved(st: DrivesState) {
                 && slot.signal(st).with_untracked(Option::is_none)
             {
                 slot.signal(st).set(Some(FolderDrive::new(h)));
+                if slot == Slot::Primary {
+                    on_primary();
+                }
             }
         }
     });

@@ -79,11 +79,18 @@ where
     });
 }
 
-/// The sentence with its first letter in capitals and a final full stop.
+/// The sentence with its first letter in capitals (unless it starts with a
+/// file name such as `state.json`) and a final full stop.
 pub fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
-    out.push_str(chars.as_str());
+    let first_word = text.split(' ').next().unwrap_or_default();
+    let mut out = if first_word.chars().all(char::is_alphabetic) {
+        let mut chars = text.chars();
+        let mut s: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+        s.push_str(chars.as_str());
+        s
+    } else {
+        text.to_owned()
+    };
     if !out.ends_with(['.', '!', '?']) {
         out.push('.');
     }
@@ -100,4 +107,32 @@ pub fn now() -> shared::drive::UnixTime {
 /// Milliseconds from `performance.now()` (for calibration).
 pub fn millis() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+/// The chosen primary drive, or a notice saying to choose it.
+pub fn need_primary(st: DrivesState) -> Option<FolderDrive> {
+    let p = st.primary.get_untracked();
+    if p.is_none() {
+        st.notice.set(Some(Notice::Failed("Choose your primary drive above first.".to_owned())));
+    }
+    p
+}
+
+/// Both chosen drives, or a notice saying which to choose.
+pub fn need_both(st: DrivesState) -> Option<(FolderDrive, FolderDrive)> {
+    let primary = need_primary(st)?;
+    let backup = st.backup.get_untracked();
+    if backup.is_none() {
+        st.notice.set(Some(Notice::Failed("Choose your backup drive above first.".to_owned())));
+    }
+    Some((primary, backup?))
+}
+
+/// Both drives with access allowed (after a click).
+///
+/// # Errors
+/// A plain-words message when access is refused.
+pub async fn allowed_both(primary: &FolderDrive, backup: &FolderDrive) -> Result<(), String> {
+    allowed(primary, "primary drive").await?;
+    allowed(backup, "backup drive").await
 }

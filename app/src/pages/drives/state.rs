@@ -26,6 +26,9 @@ pub struct DrivesState {
     pub progress: RwSignal<Option<String>>,
     /// The last outcome.
     pub notice: RwSignal<Option<Notice>>,
+    /// Wrong PINs since the last successful unlock; the next unlock writes
+    /// them to the audit log (a failed attempt has no key to seal an entry).
+    pub failed_pins: StoredValue<u32>,
 }
 
 impl DrivesState {
@@ -36,6 +39,7 @@ impl DrivesState {
             backup: RwSignal::new_local(None),
             progress: RwSignal::new(None),
             notice: RwSignal::new(None),
+            failed_pins: StoredValue::new(0),
         };
         provide_context(st);
         st

@@ -10,8 +10,8 @@ use shared::drive::{self, DriveError};
 use shared::format::token::TokenError;
 use zeroize::Zeroizing;
 
-use super::create::Field;
 use super::errors::explain;
+use super::fields::Field;
 use super::run::{allowed, now, run, step};
 use super::state::use_drives;
 use crate::session::use_session;
@@ -21,7 +21,7 @@ pub fn UnlockPanel() -> impl IntoView {
     let st = use_drives();
     let session = use_session();
     let pin = RwSignal::new(String::new());
-    let failures = StoredValue::new(0u32);
+    let failures = st.failed_pins;
 
     let unlock = move |_| {
         let Some(primary) = st.primary.get_untracked() else {

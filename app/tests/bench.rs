@@ -4,13 +4,18 @@
 //! wasm path, in one headless-Chromium run. A benchmark, not a timed test:
 //! it is `#[ignore]`d and prints JSON lines. Unoptimised wasm would
 //! measure the compiler, hence the release build. Run it with `cargo xtask
-//! bench-wasm`, i.e.
+//! bench-wasm` (this file alone) or `cargo xtask bench` (everything, into
+//! docs/BENCHMARKS.md), i.e.
 //!
 //! ```text
 //! WASM_BINDGEN_TEST_TIMEOUT=900 CHROMEDRIVER=/usr/bin/chromedriver \
 //! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$PWD/.tools/bin/wasm-bindgen-test-runner \
-//! cargo test -p app --target wasm32-unknown-unknown --release --test bench -- --include-ignored --nocapture
+//! cargo test -p app --target wasm32-unknown-unknown --release --test bench -- --include-ignored --nocapture bench_full
 //! ```
+//!
+//! `bench_smoke` runs the same code on tiny inputs (any build) so the
+//! harness cannot rot; its figures mean nothing. `core_ops` adds the
+//! post-quantum, Argon2id and BB84 figures.
 //!
 //! Memory stays bounded: the input is generated piece by piece (one 1 MiB
 //! buffer, re-stamped for every piece) and the output is dropped as it comes.
@@ -26,17 +31,46 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{AesGcmParams, CryptoKey};
 
+#[path = "bench/core_ops.rs"]
+mod core_ops;
+
+use core_ops::CoreSizes;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Bytes through the WebCrypto paths (≥ 256 MiB, per the issue).
-const WEB_TOTAL: usize = 256 << 20;
-/// Bytes through the pure-Rust path (about 0.1 GB/s: keep it short).
-const RUST_TOTAL: usize = 32 << 20;
 /// Input piece size, as a File would be read.
 const PIECE: usize = 1 << 20;
 
-/// Rounds of the WebCrypto measurements (medians are compared).
-const ROUNDS: usize = 5;
+/// How much data each measurement moves.
+struct Sizes {
+    /// Bytes through the WebCrypto paths (≥ 256 MiB, per the issue).
+    web_total: usize,
+    /// Bytes through the pure-Rust path (about 0.1 GB/s: keep it short).
+    rust_total: usize,
+    /// Rounds of the WebCrypto measurements (medians are compared).
+    rounds: usize,
+    core: CoreSizes,
+}
+
+const FULL: Sizes = Sizes {
+    web_total: 256 << 20,
+    rust_total: 32 << 20,
+    rounds: 5,
+    core: CoreSizes {
+        pq_ops: 50,
+        argon_policy: true,
+        photons: 4_000_000,
+        cascade_frames: 200,
+        toeplitz_bits: 1_000_000,
+    },
+};
+
+const SMOKE: Sizes = Sizes {
+    web_total: 2 * PIECE,
+    rust_total: PIECE,
+    rounds: 1,
+    core: CoreSizes { pq_ops: 1, argon_policy: false, photons: 10_000, cascade_frames: 2, toeplitz_bits: 10_000 },
+};
 
 const KEY: [u8; 32] = [0x42; 32];
 const SALT: [u8; stream::SALT_LEN] = [0x24; stream::SALT_LEN];
@@ -114,11 +148,11 @@ fn raw_batch<'c>(key: &CryptoKey, chunks: impl Iterator<Item = &'c [u8]>, decryp
 
 /// Raw WebCrypto AES-GCM with the project's pipelining: batches of
 /// `BATCH_CHUNKS` 16 KiB chunks, two batches in flight, results dropped.
-async fn raw_encrypt(key: &CryptoKey) -> f64 {
+async fn raw_encrypt(key: &CryptoKey, total: usize) -> f64 {
     let mut src = Source::new();
     let t = now();
     let mut in_flight: Option<JsFuture> = None;
-    for _ in 0..WEB_TOTAL / PIECE {
+    for _ in 0..total / PIECE {
         let piece = src.next();
         for batch in piece.chunks(CHUNK_SIZE * BATCH_CHUNKS) {
             let next = raw_batch(key, batch.chunks(CHUNK_SIZE), false);
@@ -130,18 +164,18 @@ async fn raw_encrypt(key: &CryptoKey) -> f64 {
     if let Some(prev) = in_flight {
         prev.await.unwrap();
     }
-    report("raw_webcrypto_encrypt", WEB_TOTAL, now() - t)
+    report("raw_webcrypto_encrypt", total, now() - t)
 }
 
 /// Raw decryption: one batch of valid chunks, decrypted over and over.
-async fn raw_decrypt(key: &CryptoKey) -> f64 {
+async fn raw_decrypt(key: &CryptoKey, total: usize) -> f64 {
     let mut src = Source::new();
     let piece = src.next()[..CHUNK_SIZE * BATCH_CHUNKS].to_vec();
     let sealed: Array = raw_batch(key, piece.chunks(CHUNK_SIZE), false).await.unwrap().dyn_into().unwrap();
     let sealed: Vec<Vec<u8>> = sealed.iter().map(|b| Uint8Array::new(&b).to_vec()).collect();
     let t = now();
     let mut in_flight: Option<JsFuture> = None;
-    for _ in 0..WEB_TOTAL / (CHUNK_SIZE * BATCH_CHUNKS) {
+    for _ in 0..total / (CHUNK_SIZE * BATCH_CHUNKS) {
         let next = raw_batch(key, sealed.iter().map(Vec::as_slice), true);
         if let Some(prev) = in_flight.replace(next) {
             prev.await.unwrap();
@@ -150,7 +184,7 @@ async fn raw_decrypt(key: &CryptoKey) -> f64 {
     if let Some(prev) = in_flight {
         prev.await.unwrap();
     }
-    report("raw_webcrypto_decrypt", WEB_TOTAL, now() - t)
+    report("raw_webcrypto_decrypt", total, now() - t)
 }
 
 /// The project's stream encryption (`StreamSealer`), output dropped as
@@ -223,32 +257,47 @@ fn rust_sync(total: usize) {
 }
 
 #[wasm_bindgen_test]
-#[ignore = "benchmark: run with --include-ignored (cargo xtask bench-wasm)"]
-async fn bench_webcrypto_vs_rust() {
+#[ignore = "benchmark: run with --include-ignored (cargo xtask bench)"]
+async fn bench_full() {
+    bench_all(&FULL).await;
+}
+
+#[wasm_bindgen_test]
+#[ignore = "harness smoke run: cargo xtask bench --smoke"]
+async fn bench_smoke() {
+    bench_all(&SMOKE).await;
+}
+
+async fn bench_all(s: &Sizes) {
     // Warm-up: key import, JIT and allocator, so the first figure is not penalised.
     let key = raw_key().await;
     let _ = WebCryptoKey::import(&Secret32::from_bytes(KEY)).await.unwrap();
-    project_encrypt(Backend::WebCrypto, 16 * PIECE, "warmup").await;
+    project_encrypt(Backend::WebCrypto, s.web_total.min(16 * PIECE), "warmup").await;
 
     // The machine is shared: alternate raw and project runs and compare
     // medians, so a burst of load elsewhere does not decide the ratio.
     let (mut raw_enc, mut enc, mut raw_dec, mut dec) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
-        raw_enc.push(raw_encrypt(&key).await);
-        enc.push(project_encrypt(Backend::WebCrypto, WEB_TOTAL, "project_webcrypto_stream_encrypt").await);
-        raw_dec.push(raw_decrypt(&key).await);
-        dec.push(project_decrypt(Backend::WebCrypto, WEB_TOTAL, "project_webcrypto_stream_decrypt").await);
+    for _ in 0..s.rounds {
+        raw_enc.push(raw_encrypt(&key, s.web_total).await);
+        enc.push(project_encrypt(Backend::WebCrypto, s.web_total, "project_webcrypto_stream_encrypt").await);
+        raw_dec.push(raw_decrypt(&key, s.web_total).await);
+        dec.push(project_decrypt(Backend::WebCrypto, s.web_total, "project_webcrypto_stream_decrypt").await);
     }
     let (raw_enc, enc, raw_dec, dec) = (median(raw_enc), median(enc), median(raw_dec), median(dec));
-    let rust_enc = project_encrypt(Backend::Rust, RUST_TOTAL, "project_rust_stream_encrypt").await;
-    let rust_dec = project_decrypt(Backend::Rust, RUST_TOTAL, "project_rust_stream_decrypt").await;
-    rust_sync(RUST_TOTAL);
+    let rust_enc = project_encrypt(Backend::Rust, s.rust_total, "project_rust_stream_encrypt").await;
+    let rust_dec = project_decrypt(Backend::Rust, s.rust_total, "project_rust_stream_decrypt").await;
+    rust_sync(s.rust_total);
     console_log!(
-        "{{\"bench\":\"summary\",\"median_of\":{ROUNDS},\"raw_encrypt_mb_s\":{raw_enc:.1},\"encrypt_mb_s\":{enc:.1},\"raw_decrypt_mb_s\":{raw_dec:.1},\"decrypt_mb_s\":{dec:.1},\"encrypt_vs_raw\":{:.3},\"decrypt_vs_raw\":{:.3},\"webcrypto_vs_rust_encrypt\":{:.1},\"webcrypto_vs_rust_decrypt\":{:.1},\"target_encrypt_vs_raw\":0.8,\"target_met\":{}}}",
+        "{{\"bench\":\"summary\",\"median_of\":{},\"bytes\":{},\"raw_encrypt_mb_s\":{raw_enc:.1},\"encrypt_mb_s\":{enc:.1},\"raw_decrypt_mb_s\":{raw_dec:.1},\"decrypt_mb_s\":{dec:.1},\"rust_encrypt_mb_s\":{rust_enc:.1},\"rust_decrypt_mb_s\":{rust_dec:.1},\"encrypt_vs_raw\":{:.3},\"decrypt_vs_raw\":{:.3},\"target_encrypt_vs_raw\":0.8,\"target_met\":{}}}",
+        s.rounds,
+        s.web_total,
         enc / raw_enc,
         dec / raw_dec,
-        enc / rust_enc,
-        dec / rust_dec,
         enc / raw_enc >= 0.8
     );
+
+    core_ops::post_quantum(&s.core);
+    core_ops::argon2(&s.core);
+    core_ops::bb84(&s.core);
+    console_log!("{{\"bench\":\"done\"}}");
 }

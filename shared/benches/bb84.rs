@@ -2,7 +2,11 @@
 //! 10⁴-bit frame, Toeplitz privacy-amplification throughput on 10⁶ bits.
 //!
 //! `cargo bench -p shared --bench bb84`
-//! Cascade efficiency f at each QBER is printed once before timing.
+//! Cascade efficiency f at each QBER is printed once before timing (and
+//! recorded for `cargo xtask bench`); `QV_BENCH_SMOKE=1` shrinks every input.
+#![allow(missing_docs)]
+
+mod support;
 
 use core::ops::ControlFlow;
 use std::hint::black_box;
@@ -14,6 +18,11 @@ use shared::bb84::quantum::quantum_phase;
 use shared::bb84::rng::sim_rng;
 use shared::bb84::{Attack, RunParams, run};
 
+/// Pulses per photon-simulation run (10⁷; 10⁴ in smoke mode).
+fn pulses() -> u64 {
+    support::size(10_000_000, 10_000) as u64
+}
+
 fn photons(c: &mut Criterion) {
     // Quantum phase + sifting only, 10⁷ pulses: at 50 km (few clicks) and at
     // 0 km with a perfect detector (every pulse clicks: worst case for sifting).
@@ -24,14 +33,14 @@ fn photons(c: &mut Criterion) {
         ("10M_pulses_0km_all_click", 0.0, 1.0, Attack::None),
         ("10M_pulses_50km_eve_50pct", 50.0, 0.8, Attack::InterceptResend { fraction: 0.5 }),
     ] {
-        let mut p = RunParams { photons: 10_000_000, attack, ..RunParams::default() };
+        let mut p = RunParams { photons: pulses(), attack, ..RunParams::default() };
         p.channel.distance_km = km;
         p.detector.efficiency = eff;
         g.throughput(Throughput::Elements(p.photons));
         g.bench_function(name, |b| b.iter(|| black_box(quantum_phase(&p, &mut |_| ControlFlow::Continue(())))));
     }
     // A whole run (quantum phase, Cascade, verification, PA) for scale.
-    let mut p = RunParams { photons: 10_000_000, ..RunParams::default() };
+    let mut p = RunParams { photons: pulses(), ..RunParams::default() };
     p.channel.distance_km = 50.0;
     g.throughput(Throughput::Elements(p.photons));
     g.bench_function("full_run_10M_pulses_50km", |b| b.iter(|| black_box(run(&p))));
@@ -46,7 +55,7 @@ fn cascade(c: &mut Criterion) {
             Ok(p) => p,
             Err(e) => panic!("plan: {e}"),
         };
-        let frames: Vec<_> = (0..200).map(|_| bsc_frame(10_000, q, &mut rng)).collect();
+        let frames: Vec<_> = (0..support::size(1000, 4)).map(|_| bsc_frame(10_000, q, &mut rng)).collect();
         let (mut leaked, mut ideal, mut failed) = (0u64, 0.0, 0);
         for (a, b) in &frames {
             if let Ok(out) = plan.reconcile(a, b) {
@@ -62,6 +71,14 @@ fn cascade(c: &mut Criterion) {
             frames.len(),
             failed
         );
+        support::record(&serde_json::json!({
+            "bench": "cascade_efficiency",
+            "qber": q,
+            "frame_bits": 10_000,
+            "frames": frames.len(),
+            "efficiency": leaked as f64 / ideal,
+            "not_reconciled": failed,
+        }));
         let mut i = 0;
         g.bench_function(format!("qber_{:.0}pct", q * 100.0), |bch| {
             bch.iter(|| {
@@ -76,8 +93,8 @@ fn cascade(c: &mut Criterion) {
 
 fn toeplitz(c: &mut Criterion) {
     let mut rng = sim_rng(5, 5);
-    let n = 1_000_000;
-    let out = 800_000;
+    let n = support::size(1_000_000, 10_000);
+    let out = n / 10 * 8;
     let x = toeplitz_seed(n + 1, 0, &mut rng);
     let s = toeplitz_seed(n, out, &mut rng);
     let mut g = c.benchmark_group("bb84_toeplitz");

@@ -38,7 +38,8 @@ pub fn all() -> Result<(), String> {
             ("QV_SITE_DIR", site.display().to_string()),
             ("QV_CHROMIUM", CHROMIUM.into()),
         ],
-    )
+    )?;
+    crate::bench::run(true) // bench: the benchmark harness on tiny inputs, so it cannot rot
 }
 
 /// The browser crypto benchmark (`app/tests/bench.rs`): WebCrypto vs the
@@ -64,6 +65,7 @@ pub fn bench_wasm() -> Result<(), String> {
             "--",
             "--include-ignored",
             "--nocapture",
+            "bench_full",
         ]),
         &[
             ("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner),

@@ -5,7 +5,9 @@
 //! same fingerprint (`crate::identity::PublicIdentity::fingerprint`).
 
 use super::PublicIdentity as WireIdentity;
-use super::signing::{MLDSA65_PUBLIC_KEY_LEN, XWING_PUBLIC_KEY_LEN};
+use super::signing::{
+    CONTEXT_REGISTER, CONTEXT_ROTATE, MLDSA65_PUBLIC_KEY_LEN, XWING_PUBLIC_KEY_LEN, register_message, rotation_message,
+};
 use crate::crypto::kem::XWingPublicKey;
 use crate::crypto::sign::VerifyingKey;
 use crate::identity::{Fingerprint, PublicIdentity};
@@ -80,46 +82,79 @@ pub enum KeyHistoryError {
     BadRotationStatement(u32),
 }
 
-/// Verifies a user's whole key history as a client must before trusting its
-/// last entry: rotations run from 0 without gaps, every key is valid, every
+/// A key history checked from rotation 0 (see [`check_key_history`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedHistory {
+    /// The rotations that verified, oldest first: a prefix of the history.
+    /// Earlier rotations stay usable (old files and signatures) even when a
+    /// later entry is refused.
+    pub valid: Vec<PublicIdentity>,
+    /// The first fault, if any.
+    pub broken: Option<KeyHistoryError>,
+}
+
+/// Checks a user's key history as a client must before trusting its last
+/// entry: rotations run from 0 without gaps, every key is valid, every
 /// fingerprint is the keys' own, every rotation signs for itself under this
 /// username, and every rotation after 0 is vouched for by the previous
-/// ML-DSA key. A server that swaps in its own keys without the previous
-/// private key fails here. Returns the typed identities, oldest first.
+/// ML-DSA key. A server that swaps in keys of its own without the previous
+/// private key is caught. Stops at the first fault.
+#[must_use]
+pub fn check_key_history(history: &super::KeyHistory) -> CheckedHistory {
+    let username = history.username.to_ascii_lowercase();
+    let mut valid: Vec<PublicIdentity> = Vec::with_capacity(history.entries.len());
+    for (index, entry) in history.entries.iter().enumerate() {
+        let rotation = entry.rotation;
+        let expected = u32::try_from(index).unwrap_or(u32::MAX);
+        let verdict = if rotation == expected {
+            check_entry(&username, entry, valid.last())
+        } else {
+            Err(KeyHistoryError::OutOfOrder { expected, found: rotation })
+        };
+        match verdict {
+            Ok(identity) => valid.push(identity),
+            Err(fault) => return CheckedHistory { valid, broken: Some(fault) },
+        }
+    }
+    CheckedHistory { valid, broken: None }
+}
+
+/// One entry of [`check_key_history`], given the verified entry before it.
+fn check_entry(
+    username: &str,
+    entry: &super::KeyHistoryEntry,
+    previous: Option<&PublicIdentity>,
+) -> Result<PublicIdentity, KeyHistoryError> {
+    let rotation = entry.rotation;
+    let identity = entry.identity.parse(rotation).map_err(|error| KeyHistoryError::InvalidKey { rotation, error })?;
+    if fingerprint_hex(&identity.fingerprint()) != entry.fingerprint {
+        return Err(KeyHistoryError::FingerprintMismatch(rotation));
+    }
+    identity
+        .sign
+        .verify(&register_message(username, &entry.identity), CONTEXT_REGISTER, &entry.self_signature)
+        .map_err(|_| KeyHistoryError::BadSelfSignature(rotation))?;
+    if let Some(previous) = previous {
+        let statement = rotation_message(username, rotation, &previous.fingerprint().0, &entry.identity);
+        let signature = entry.rotation_signature.as_deref().ok_or(KeyHistoryError::BadRotationStatement(rotation))?;
+        previous
+            .sign
+            .verify(&statement, CONTEXT_ROTATE, signature)
+            .map_err(|_| KeyHistoryError::BadRotationStatement(rotation))?;
+    }
+    Ok(identity)
+}
+
+/// [`check_key_history`] for callers that accept a history only whole.
 ///
 /// # Errors
-/// [`KeyHistoryError`] naming the first entry at fault.
+/// The first [`KeyHistoryError`], or [`KeyHistoryError::Empty`].
 pub fn verify_key_history(history: &super::KeyHistory) -> Result<Vec<PublicIdentity>, KeyHistoryError> {
-    use super::signing::{CONTEXT_REGISTER, CONTEXT_ROTATE, register_message, rotation_message};
-    let username = history.username.to_ascii_lowercase();
-    let mut out: Vec<PublicIdentity> = Vec::with_capacity(history.entries.len());
-    for (index, entry) in history.entries.iter().enumerate() {
-        let expected = u32::try_from(index).unwrap_or(u32::MAX);
-        if entry.rotation != expected {
-            return Err(KeyHistoryError::OutOfOrder { expected, found: entry.rotation });
-        }
-        let rotation = entry.rotation;
-        let identity =
-            entry.identity.parse(rotation).map_err(|error| KeyHistoryError::InvalidKey { rotation, error })?;
-        if fingerprint_hex(&identity.fingerprint()) != entry.fingerprint {
-            return Err(KeyHistoryError::FingerprintMismatch(rotation));
-        }
-        identity
-            .sign
-            .verify(&register_message(&username, &entry.identity), CONTEXT_REGISTER, &entry.self_signature)
-            .map_err(|_| KeyHistoryError::BadSelfSignature(rotation))?;
-        if let Some(previous) = out.last() {
-            let statement = rotation_message(&username, rotation, &previous.fingerprint().0, &entry.identity);
-            let signature =
-                entry.rotation_signature.as_deref().ok_or(KeyHistoryError::BadRotationStatement(rotation))?;
-            previous
-                .sign
-                .verify(&statement, CONTEXT_ROTATE, signature)
-                .map_err(|_| KeyHistoryError::BadRotationStatement(rotation))?;
-        }
-        out.push(identity);
+    match check_key_history(history) {
+        CheckedHistory { broken: Some(fault), .. } => Err(fault),
+        CheckedHistory { valid, .. } if valid.is_empty() => Err(KeyHistoryError::Empty),
+        CheckedHistory { valid, .. } => Ok(valid),
     }
-    if out.is_empty() { Err(KeyHistoryError::Empty) } else { Ok(out) }
 }
 
 #[cfg(test)]
@@ -228,5 +263,9 @@ mod tests {
         let mut unsigned = good;
         unsigned.entries[1].rotation_signature = None;
         assert_eq!(verify_key_history(&unsigned), Err(KeyHistoryError::BadRotationStatement(1)));
+        // The partial check keeps what verified before the fault.
+        let checked = check_key_history(&swapped);
+        assert_eq!(checked.valid.len(), 2);
+        assert_eq!(checked.broken, Some(KeyHistoryError::BadRotationStatement(2)));
     }
 }

@@ -13,5 +13,6 @@ pub mod listing;
 pub mod progress;
 pub mod receive;
 pub mod send;
+pub mod share_job;
 pub mod sink;
 pub mod verified;

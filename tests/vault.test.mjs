@@ -138,6 +138,8 @@ test('Alice shares a 50 MiB and an empty file with Bob; Bob gets the same bytes;
   // Alice shares a 50 MiB file and an empty one with Bob.
   const shared = await share(alice, [bigPath, emptyPath], ['bob'], 'numbers for Q3');
   assert.deepEqual(shared.map((r) => r.ok), [true, true], JSON.stringify(shared));
+  // Encryption and upload ran off the page's thread.
+  for (const r of shared) assert.match(r.text, /in the background worker/);
 
   // Bob sees both, with decrypted names, and downloads them; bytes are equal.
   const bobRows = await rows(bob, [bigName, emptyName]);

@@ -140,12 +140,14 @@ pub fn Share() -> impl IntoView {
                 } else {
                     Destination::Upload(usernames.clone())
                 };
+                let mut in_worker = false;
                 let r = match destination {
                     // Uploads run in the background worker when there is one.
                     Destination::Upload(_) if !force_page => {
                         let on_progress = Box::new(move |p| progress.set(Some(p)));
                         match share_job::start(&unlocked.keyring.current, &recipients, &file, &note_text, on_progress) {
                             Ok((done, canceller)) => {
+                                in_worker = true;
                                 worker_cancel.set_value(Some(canceller));
                                 let r = done.await;
                                 worker_cancel.set_value(None);
@@ -165,7 +167,8 @@ pub fn Share() -> impl IntoView {
                 };
                 let entry = match r {
                     Ok(Some(info)) => {
-                        (name, true, format!("shared ({} encrypted, id {})", bytes_text(info.size), info.id))
+                        let place = if in_worker { "in the background worker" } else { "on this page" };
+                        (name, true, format!("shared ({} encrypted {place}, id {})", bytes_text(info.size), info.id))
                     }
                     Ok(None) => (name, true, "encrypted and saved on this device".to_owned()),
                     Err(VaultFailure::Cancelled) => {

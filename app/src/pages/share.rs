@@ -13,10 +13,12 @@ use crate::client::contacts::{self, KeyStatus};
 use crate::platform::worker::Canceller;
 use crate::session::use_session;
 use crate::vault::errors::VaultFailure;
+use crate::vault::links as vault_links;
 use crate::vault::progress::{Cancel, Progress, bytes_text};
 use crate::vault::send::{Destination, Outgoing, encrypt_file};
 use crate::vault::share_job;
 use crate::vault::sink::Sink;
+use shared::format::vault::Recipient;
 
 /// A chosen recipient and what we know about their key.
 #[derive(Clone)]
@@ -108,7 +110,11 @@ pub fn Share() -> impl IntoView {
             pick_error.set(Some("Accept or remove the recipients whose key changed first.".to_owned()));
             return;
         }
-        let keys: Vec<PublicIdentity> = chosen.iter().filter_map(|p| p.key().cloned()).collect();
+        let keys: Vec<Recipient> = chosen
+            .iter()
+            .filter_map(|p| Some(Recipient { identity: p.key()?.clone(), link: vault_links::key_for(&p.username) }))
+            .collect();
+        let has_links = keys.iter().any(|r| r.link.is_some());
         let usernames: Vec<String> = chosen.iter().map(|p| p.username.clone()).collect();
         let recipients: Vec<(String, PublicIdentity)> =
             chosen.iter().filter_map(|p| Some((p.username.clone(), p.key()?.clone()))).collect();
@@ -143,7 +149,7 @@ pub fn Share() -> impl IntoView {
                 let mut in_worker = false;
                 let r = match destination {
                     // Uploads run in the background worker when there is one.
-                    Destination::Upload(_) if !force_page => {
+                    Destination::Upload(_) if !force_page && !has_links => {
                         let on_progress = Box::new(move |p| progress.set(Some(p)));
                         match share_job::start(&unlocked.keyring.current, &recipients, &file, &note_text, on_progress) {
                             Ok((done, canceller)) => {

@@ -9,6 +9,7 @@
 
 pub mod errors;
 pub mod input;
+pub mod links;
 pub mod listing;
 pub mod progress;
 pub mod receive;

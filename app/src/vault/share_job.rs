@@ -4,6 +4,8 @@
 //! public identities and usernames as JSON, and the sender's two seeds as
 //! the byte payload (transferred, wiped in the worker's wasm after use);
 //! progress comes back as messages. Cancelling terminates the worker.
+//! Shares that mix in a BB84 link key run on the page instead (the link
+//! key is not sent to the worker).
 
 use std::cell::RefCell;
 
@@ -11,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use shared::api::FileInfo;
 use shared::api::b64;
 use shared::crypto::secret::Secret32;
+use shared::format::vault::Recipient;
 use shared::identity::{IdentitySeeds, PublicIdentity};
 use wasm_bindgen::JsCast;
 use zeroize::Zeroizing;
@@ -76,6 +79,7 @@ impl Job for VaultShare {
             .keys
             .iter()
             .map(|k| b64::decode(k).and_then(|b| PublicIdentity::from_bytes(&b).ok()))
+            .map(|k| k.map(|identity| Recipient { identity, link: None }))
             .collect::<Option<Vec<_>>>()
             .ok_or("a recipient's key did not arrive intact")?;
         let sender = seeds.identity();

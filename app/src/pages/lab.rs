@@ -51,14 +51,16 @@ pub fn Lab() -> impl IntoView {
             }
         };
         set_progress.set(None);
-        let job = match worker::start::<Bb84Run>(&params, Vec::new(), move |p| set_progress.set(Some(p))) {
+        let job = match worker::start::<Bb84Run>(&params, Vec::new(), move |p| {
+            set_progress.try_set(Some(p));
+        }) {
             Ok(job) => job,
             Err(e) => {
                 state.set(RunState::Failed(e.to_string()));
                 return;
             }
         };
-        canceller.set_value(Some(job.canceller()));
+        canceller.try_set_value(Some(job.canceller()));
         state.set(RunState::Running);
         leptos::task::spawn_local(async move {
             // The key stays in the worker's answer only; the Lab has no use for it.
@@ -67,8 +69,8 @@ pub fn Lab() -> impl IntoView {
                 Err(WorkerError::Cancelled) => RunState::Cancelled,
                 Err(e) => RunState::Failed(e.to_string()),
             };
-            canceller.set_value(None);
-            state.set(next);
+            canceller.try_set_value(None);
+            state.try_set(next);
         });
     };
     let cancel = move |_| {
@@ -77,6 +79,12 @@ pub fn Lab() -> impl IntoView {
         }
     };
     let running = move || state.get() == RunState::Running;
+    // Leaving the page stops its background work.
+    on_cleanup(move || {
+        if let Some(Some(c)) = canceller.try_get_value() {
+            c.cancel();
+        }
+    });
 
     view! {
         <section class="card" aria-labelledby="page-title">

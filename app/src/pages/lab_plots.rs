@@ -185,6 +185,12 @@ pub fn Plots() -> impl IntoView {
     let (progress, set_progress) = signal(None::<JobProgress>);
     let canceller: StoredValue<Option<Canceller>, LocalStorage> = StoredValue::new_local(None);
     let running = move || state.get() == PlotState::Running;
+    // Leaving the page stops its background work.
+    on_cleanup(move || {
+        if let Some(Some(c)) = canceller.try_get_value() {
+            c.cancel();
+        }
+    });
 
     let draw = move |_| {
         charts.set(Vec::new());
@@ -194,7 +200,7 @@ pub fn Plots() -> impl IntoView {
             let total = all.len();
             for (i, (name, request)) in all.into_iter().enumerate() {
                 let report = move |p: JobProgress| {
-                    set_progress.set(Some(JobProgress {
+                    set_progress.try_set(Some(JobProgress {
                         done: i as f64 + p.fraction(),
                         total: total as f64,
                         label: format!("Plot {} of {total}, {name}: {}", i + 1, p.label),
@@ -202,19 +208,21 @@ pub fn Plots() -> impl IntoView {
                 };
                 let outcome = match worker::start::<Bb84Series>(&request, Vec::new(), report) {
                     Ok(job) => {
-                        canceller.set_value(Some(job.canceller()));
+                        canceller.try_set_value(Some(job.canceller()));
                         job.finish().await
                     }
                     Err(e) => Err(e),
                 };
-                canceller.set_value(None);
+                canceller.try_set_value(None);
                 match outcome {
-                    Ok((result, _)) => charts.update(|c| c.push(chart(&result))),
-                    Err(WorkerError::Cancelled) => return state.set(PlotState::Cancelled),
-                    Err(e) => return state.set(PlotState::Failed(e.to_string())),
+                    Ok((result, _)) => {
+                        charts.try_update(|c| c.push(chart(&result)));
+                    }
+                    Err(WorkerError::Cancelled) => return drop(state.try_set(PlotState::Cancelled)),
+                    Err(e) => return drop(state.try_set(PlotState::Failed(e.to_string()))),
                 }
             }
-            state.set(PlotState::Done);
+            state.try_set(PlotState::Done);
         });
     };
     let cancel = move |_| {

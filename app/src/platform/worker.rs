@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 /// Workers kept alive between jobs (each holds a copy of the wasm's memory).
 const IDLE_WORKERS: usize = 2;
@@ -144,7 +144,7 @@ fn spawn_worker() -> Result<Worker, WorkerError> {
 }
 
 /// The worker's message and error handlers for one job.
-type Handlers = (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(ErrorEvent)>);
+type Handlers = (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(Event)>);
 
 /// What the page keeps about a running job.
 struct Running {
@@ -312,10 +312,12 @@ pub fn start_with<J: Job>(
     };
     let on_error = {
         let state = Rc::clone(&state);
-        Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+        // A script that fails to load fires a plain `Event`, an uncaught
+        // exception an `ErrorEvent`: read the message without assuming which.
+        Closure::<dyn FnMut(Event)>::new(move |event: Event| {
             event.prevent_default();
-            let message = event.message();
-            let message = if message.is_empty() { "it could not be loaded".to_owned() } else { message };
+            let message = message_field(&event, "message").as_string().filter(|m| !m.is_empty());
+            let message = message.unwrap_or_else(|| "it could not be loaded".to_owned());
             state.borrow_mut().settle(Err(WorkerError::Worker(message)), false);
         })
     };

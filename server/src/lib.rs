@@ -113,8 +113,13 @@ pub fn app(state: AppState) -> Router {
     let site = Router::new()
         .fallback_service(site::service(&state.config.site_dir))
         .layer(middleware::from_fn(site::cache_control));
-    api.with_state(state)
-        .merge(site)
+    with_outer_layers(api.with_state(state).merge(site), max_body, hsts)
+}
+
+/// The layers every response passes through, API and static files alike:
+/// compression, body limits, panic recovery, security headers, tracing.
+fn with_outer_layers(router: Router, max_body: usize, hsts: bool) -> Router {
+    router
         // Ciphertext does not compress, and compressing it would break `Range`.
         .layer(
             CompressionLayer::new()
@@ -184,4 +189,30 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_gets_a_json_500_with_the_security_headers() {
+        async fn boom() -> &'static str {
+            panic!("handler bug")
+        }
+        let router = super::with_outer_layers(axum::Router::new().route("/boom", axum::routing::get(boom)), 1024, true);
+        let req = Request::builder().uri("/boom").body(Body::empty()).expect("request");
+        let res = router.oneshot(req).await.expect("response");
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let h = res.headers();
+        assert_eq!(h.get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]));
+        assert!(h.get("content-security-policy").is_some_and(|v| v.as_bytes().starts_with(b"default-src 'self'")));
+        assert!(h.get("strict-transport-security").is_some());
+        let body = axum::body::to_bytes(res.into_body(), 4096).await.expect("body");
+        let err: shared::api::ApiError = serde_json::from_slice(&body).expect("a JSON error");
+        assert_eq!(err.code, "internal");
+        assert!(!err.message.contains("handler bug"), "panic details stay in the log: {}", err.message);
+    }
 }

@@ -28,7 +28,9 @@ pub fn App() -> impl IntoView {
         set_persisted.set(storage::request_persistence().await);
     });
     provide_context(Status { online, offline, persisted });
-    crate::session::provide();
+    let session = crate::session::provide();
+    let account = crate::client::account::provide();
+    crate::client::rotation::watch(session, account);
 
     view! {
         <Router>

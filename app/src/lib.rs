@@ -4,10 +4,12 @@
 //! touches the browser sits in [`platform`].
 
 pub mod app;
+pub mod client;
 pub mod components;
 pub mod pages;
 pub mod platform;
 pub mod session;
+pub mod vault;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

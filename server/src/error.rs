@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::FromRequest;
-use axum::extract::rejection::JsonRejection;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shared::api::ApiError;
@@ -27,6 +26,9 @@ pub enum AppError {
     /// The request is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// A public key in the request is malformed (wrong length or encoding).
+    #[error("{0}")]
+    InvalidKey(#[from] shared::api::identity::IdentityKeyError),
     /// The body is not JSON.
     #[error("send the body as JSON with `Content-Type: application/json`")]
     UnsupportedMediaType,
@@ -60,6 +62,7 @@ impl AppError {
             AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::InvalidKey(_) => (StatusCode::BAD_REQUEST, "invalid_key"),
             AppError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
@@ -112,24 +115,90 @@ impl From<BlobError> for AppError {
     }
 }
 
-/// `Json` whose rejections are JSON [`AppError`]s (400/413/415), never axum's plain text.
+/// Deepest nesting of arrays and objects a request body may have. Every API
+/// type is at most 3 levels deep; the limit refuses hostile bodies with a
+/// clear message before the parser recurses into them.
+pub const MAX_JSON_DEPTH: usize = 16;
+
+/// Whether `body` nests arrays/objects deeper than `max` (brackets inside
+/// strings do not count). A linear scan with no recursion.
+pub fn json_too_deep(body: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// `Json` whose rejections are JSON [`AppError`]s (400/413/415), never axum's
+/// plain text; bodies nested deeper than [`MAX_JSON_DEPTH`] are refused.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
 impl<T> FromRequest<AppState> for ApiJson<T>
 where
-    Json<T>: FromRequest<AppState, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
 {
     type Rejection = AppError;
 
     async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")));
+        if !is_json {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        let too_large = || AppError::PayloadTooLarge { limit: state.config.max_body_bytes as u64 };
+        let body = match axum::body::Bytes::from_request(req, state).await {
+            Ok(body) => body,
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(rejection) => return Err(AppError::BadRequest(format!("unreadable body: {}", rejection.body_text()))),
+        };
+        if json_too_deep(&body, MAX_JSON_DEPTH) {
+            return Err(AppError::BadRequest(format!(
+                "the JSON body is nested more than {MAX_JSON_DEPTH} levels deep"
+            )));
+        }
+        match Json::<T>::from_bytes(&body) {
             Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(AppError::PayloadTooLarge { limit: state.config.max_body_bytes as u64 })
-            }
             Err(rejection) => Err(AppError::BadRequest(format!("malformed JSON body: {}", rejection.body_text()))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_too_deep;
+
+    #[test]
+    fn json_depth_counts_only_structure() {
+        assert!(!json_too_deep(br#"{"a":[1,{"b":2}]}"#, 3));
+        assert!(json_too_deep(br#"{"a":[1,{"b":[]}]}"#, 3));
+        // Brackets inside strings, escaped quotes included, do not count.
+        assert!(!json_too_deep(br#"{"a":"[[[[\"[[[["}"#, 1));
+        assert!(json_too_deep(&vec![b'['; 100_000], 16));
     }
 }

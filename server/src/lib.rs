@@ -24,6 +24,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
+use axum::response::IntoResponse;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -121,8 +122,9 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(max_body, security::limit_declared_body))
+        // Inside the header layer, so even a panic's 500 carries the security headers.
+        .layer(CatchPanicLayer::custom(|_| error::AppError::Internal("a handler panicked".into()).into_response()))
         .layer(middleware::from_fn_with_state(hsts, security::add_headers))
-        .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
 }
 

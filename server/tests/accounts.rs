@@ -4,11 +4,8 @@ mod common;
 
 use common::*;
 use reqwest::StatusCode;
-use sha2::{Digest, Sha256};
-use shared::api::signing::{
-    CONTEXT_REGISTER, CONTEXT_ROTATE, CONTEXT_SIGN_IN, register_message, rotation_message, sign_in_message,
-};
-use shared::api::{KeyHistory, RotateRequest, SignInRequest, UserInfo, WhoAmI};
+use shared::api::signing::{CONTEXT_REGISTER, CONTEXT_SIGN_IN, register_message, sign_in_message};
+use shared::api::{KeyHistory, RegisterRequest, SignInRequest, UserInfo, WhoAmI};
 
 #[tokio::test]
 async fn register_lookup_fingerprint_and_case_insensitive_uniqueness() {
@@ -19,8 +16,13 @@ async fn register_lookup_fingerprint_and_case_insensitive_uniqueness() {
     assert_eq!(info.username, "Alice");
     assert_eq!(info.rotation, 0);
     assert_eq!(info.identity, alice.identity);
-    let expected = hex::encode(Sha256::digest(shared::api::signing::fingerprint_preimage(&alice.identity)));
-    assert_eq!(info.fingerprint, expected);
+    // One fingerprint everywhere: the server's is `shared::identity`'s, the one the browser shows.
+    let expected = seeds(1).identity().public().fingerprint();
+    assert_eq!(info.fingerprint, hex::encode(expected.0));
+    assert_eq!(info.fingerprint, shared::api::identity::fingerprint_hex(&expected));
+    let history: KeyHistory =
+        expect_json(s.client.get(s.url("/users/alice/keys")).send().await.expect("get"), StatusCode::OK).await;
+    assert_eq!(history.entries[0].fingerprint, info.fingerprint);
     // Same name in another case: taken.
     let (key, identity) = keys(2);
     let sig = sign(&key, &register_message("alice", &identity), CONTEXT_REGISTER);
@@ -46,10 +48,6 @@ async fn registration_refuses_bad_names_keys_and_signatures() {
             serde_json::json!({"username": "../x", "identity": identity, "self_signature": shared::api::b64::encode(&good_sig)}),
         ),
         (
-            "short key",
-            serde_json::json!({"username": "carol", "identity": {"mldsa65_public_key": "AAAA", "xwing_public_key": identity.xwing_public_key.iter().map(|_| 'A').take(1).collect::<String>()}, "self_signature": "AA"}),
-        ),
-        (
             "wrong context",
             serde_json::json!({"username": "carol", "identity": identity, "self_signature": shared::api::b64::encode(&sign(&key, &register_message("carol", &identity), CONTEXT_SIGN_IN))}),
         ),
@@ -67,6 +65,22 @@ async fn registration_refuses_bad_names_keys_and_signatures() {
         let res = s.client.post(s.url("/users")).json(&body).send().await.expect("post");
         let err = expect_error(res, StatusCode::BAD_REQUEST).await;
         assert_eq!(err.code, "bad_request", "{what}");
+    }
+    // Malformed keys: a typed `invalid_key` error naming the key, even with a valid self-signature.
+    let short_sign = shared::api::PublicIdentity { mldsa65_public_key: vec![0; 3], ..identity.clone() };
+    let short_kem = shared::api::PublicIdentity { xwing_public_key: vec![0; 1215], ..identity.clone() };
+    // 0xFF bytes decode to ML-KEM coefficients 4095 ≥ q: the right length, not a key.
+    let bad_kem = shared::api::PublicIdentity { xwing_public_key: vec![0xFF; 1216], ..identity.clone() };
+    for (bad, says) in [(short_sign, "ML-DSA-65"), (short_kem, "1216 bytes"), (bad_kem, "malformed")] {
+        let sig = sign(&key, &register_message("carol", &bad), CONTEXT_REGISTER);
+        let body = RegisterRequest { username: "carol".into(), identity: bad, self_signature: sig };
+        let err = expect_error(
+            s.client.post(s.url("/users")).json(&body).send().await.expect("post"),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(err.code, "invalid_key", "{says}");
+        assert!(err.message.contains(says), "{}", err.message);
     }
     // Nothing was created.
     expect_error(s.client.get(s.url("/users/carol")).send().await.expect("get"), StatusCode::NOT_FOUND).await;
@@ -228,6 +242,23 @@ async fn expired_challenges_fail() {
 }
 
 #[tokio::test]
+async fn sessions_expire() {
+    let s = start_with(&["--session-secs", "1"]).await;
+    let alice = s.user("alice", 1).await;
+    let me: WhoAmI =
+        expect_json(s.authed(s.client.get(s.url("/auth/session")), &alice).send().await.expect("get"), StatusCode::OK)
+            .await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as i64;
+    assert!(me.expires_at > now && me.expires_at <= now + 1500, "expires_at {} vs now {now}", me.expires_at);
+    // Once the server's expiry time has passed, the same token is refused.
+    let wait = u64::try_from(me.expires_at - now).unwrap_or(0) + 100;
+    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+    let res = s.authed(s.client.get(s.url("/files")), &alice).send().await.expect("get");
+    let err = expect_error(res, StatusCode::UNAUTHORIZED).await;
+    assert!(err.message.contains("expired"), "{}", err.message);
+}
+
+#[tokio::test]
 async fn origin_allow_list_and_challenge_lifetime_cap() {
     let s = start_with(&["--public-origin", "https://vault.example"]).await;
     s.register("alice", 1).await;
@@ -294,24 +325,6 @@ async fn challenges_are_rate_limited_per_address() {
     );
 }
 
-fn rotate_request(
-    user: &TestUser,
-    previous_fpr: &[u8],
-    rotation: u32,
-    seed: u8,
-) -> (RotateRequest, ml_dsa::SigningKey<ml_dsa::MlDsa65>) {
-    let (new_key, new_identity) = keys(seed);
-    let lower = user.name.to_ascii_lowercase();
-    let statement = rotation_message(&lower, rotation, previous_fpr, &new_identity);
-    let req = RotateRequest {
-        rotation,
-        rotation_signature: sign(&user.key, &statement, CONTEXT_ROTATE),
-        self_signature: sign(&new_key, &register_message(&lower, &new_identity), CONTEXT_REGISTER),
-        identity: new_identity,
-    };
-    (req, new_key)
-}
-
 #[tokio::test]
 async fn rotation_is_signed_by_the_previous_key_and_history_is_kept() {
     let s = start().await;
@@ -340,6 +353,15 @@ async fn rotation_is_signed_by_the_previous_key_and_history_is_kept() {
     let (req, _) = rotate_request(&alice, &fpr, 1, 2);
     let res = s.authed(s.client.post(s.url("/users/me/rotations")), &mallory).json(&req).send().await.expect("post");
     expect_error(res, StatusCode::BAD_REQUEST).await;
+    // New keys with a malformed X-Wing key: typed 400, nothing changes.
+    let (mut req, _) = rotate_request(&alice, &fpr, 1, 2);
+    req.identity.xwing_public_key = vec![0xFF; 1216];
+    let err = expect_error(
+        s.authed(s.client.post(s.url("/users/me/rotations")), &alice).json(&req).send().await.expect("post"),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(err.code, "invalid_key");
     // Skipping a rotation number: 409.
     let (req, _) = rotate_request(&alice, &fpr, 2, 2);
     expect_error(
@@ -356,6 +378,7 @@ async fn rotation_is_signed_by_the_previous_key_and_history_is_kept() {
     .await;
     assert_eq!(after.rotation, 1);
     assert_eq!(after.identity, req.identity);
+    assert_eq!(after.fingerprint, hex::encode(seeds(2).identity().public().fingerprint().0));
     // Replaying the same statement: 409 (stale).
     expect_error(
         s.authed(s.client.post(s.url("/users/me/rotations")), &alice).json(&req).send().await.expect("post"),

@@ -56,7 +56,9 @@ async fn security_events_form_a_verifiable_chain_with_signed_checkpoints() {
     let cp = log.checkpoint.as_ref().expect("a checkpoint within a few seconds");
     assert_eq!(cp.head_hash, log.entries.last().map(|e| e.hash.clone()).unwrap_or_default());
     let msg = checkpoint_message(&log.username, cp.seq, &hex::decode(&cp.head_hash).expect("hex"), cp.at);
-    server::verify::verify(&key.mldsa65_public_key, &msg, CONTEXT_AUDIT_CHECKPOINT, &cp.signature)
+    shared::crypto::sign::VerifyingKey::from_bytes(&key.mldsa65_public_key)
+        .expect("server key")
+        .verify(&msg, CONTEXT_AUDIT_CHECKPOINT, &cp.signature)
         .expect("checkpoint signature");
 
     let bob_log: AuditLog =

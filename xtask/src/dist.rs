@@ -102,12 +102,18 @@ fn assemble(root: &Path, bindgen_out: &Path) -> Result<PathBuf, String> {
 
     // The bundle: glue + wasm + boot script in one hashed folder, so the glue's
     // relative URL to the wasm stays valid and every file is immutable.
-    let pkg = format!("pkg-{}", short_hash(&[&js, &wasm]));
+    // The background worker's script (app/worker.js) sits beside the glue it
+    // imports and checks the wasm against the same integrity hash; the app
+    // finds it next to the glue's URL (app/src/platform/worker.rs).
+    let worker_template = String::from_utf8(read(&root.join("app/worker.js"))?).map_err(|e| e.to_string())?;
+    let pkg = format!("pkg-{}", short_hash(&[&js, &wasm, worker_template.as_bytes()]));
     let boot_template = String::from_utf8(read(&root.join("app/boot.js"))?).map_err(|e| e.to_string())?;
     let boot = boot_template.replace("__WASM_INTEGRITY__", &sri(&wasm));
     write(&dist.join(&pkg).join("app.js"), &js)?;
     write(&dist.join(&pkg).join("app_bg.wasm"), &wasm)?;
     write(&dist.join(&pkg).join("boot.js"), boot.as_bytes())?;
+    let worker = worker_template.replace("__WASM_INTEGRITY__", &sri(&wasm));
+    write(&dist.join(&pkg).join("worker.js"), worker.as_bytes())?;
 
     // One stylesheet from style/*.css, in name order.
     let mut css = Vec::new();

@@ -4,10 +4,15 @@ pub mod audit;
 pub mod drives;
 pub mod home;
 pub mod lab;
+pub mod lab_chart;
+pub mod lab_form;
+pub mod lab_plots;
+pub mod lab_report;
 pub mod not_found;
 pub mod settings;
 pub mod share;
 pub mod vault;
+pub mod vault_widgets;
 
 use leptos::prelude::*;
 

@@ -2,11 +2,16 @@
 //! HTTP, the service worker and storage. Pages call these; `shared` never does.
 
 pub mod capabilities;
+pub mod drive;
 pub mod http;
+pub mod idb;
 pub mod network;
 pub mod service_worker;
 pub mod storage;
 pub mod webcrypto;
+pub mod worker;
+pub mod worker_bb84;
+pub mod worker_entry;
 
 use wasm_bindgen::JsValue;
 

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::http::StatusCode;
+use shared::api::identity::IdentityKeyError;
 use shared::api::signing::{register_message, rotation_message};
 use shared::api::{
     KeyHistory, KeyHistoryEntry, PublicIdentity, RegisterRequest, RotateRequest, UserInfo, validate_username,
@@ -11,7 +12,7 @@ use super::UserName;
 use crate::auth::Authed;
 use crate::error::{ApiJson, AppError};
 use crate::store::{KeyRecord, StoreError, User};
-use crate::verify::{CONTEXT_REGISTER, CONTEXT_ROTATE, check_identity, fingerprint, verify};
+use crate::verify::{CONTEXT_REGISTER, CONTEXT_ROTATE};
 use crate::{AppState, audit, now_ms};
 
 fn identity_of(k: &KeyRecord) -> PublicIdentity {
@@ -28,8 +29,8 @@ fn info(user: &User) -> UserInfo {
     }
 }
 
-fn bad_key(err: crate::verify::VerifyError) -> AppError {
-    AppError::BadRequest(err.to_string())
+fn bad_key(err: IdentityKeyError) -> AppError {
+    AppError::InvalidKey(err)
 }
 
 /// Create an account with its public identity and a self-signature.
@@ -40,15 +41,17 @@ pub async fn register(
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<UserInfo>), AppError> {
     validate_username(&req.username).map_err(AppError::BadRequest)?;
-    check_identity(&req.identity).map_err(bad_key)?;
+    let identity = req.identity.parse(0).map_err(bad_key)?;
     let lower = req.username.to_ascii_lowercase();
     let message = register_message(&lower, &req.identity);
-    verify(&req.identity.mldsa65_public_key, &message, CONTEXT_REGISTER, &req.self_signature)
+    identity
+        .sign
+        .verify(&message, CONTEXT_REGISTER, &req.self_signature)
         .map_err(|e| AppError::BadRequest(format!("self-signature: {e}")))?;
     let now = now_ms();
     let keys = KeyRecord {
         rotation: 0,
-        fingerprint: fingerprint(&req.identity),
+        fingerprint: identity.fingerprint().0.to_vec(),
         mldsa65_public_key: req.identity.mldsa65_public_key,
         xwing_public_key: req.identity.xwing_public_key,
         self_signature: req.self_signature,
@@ -115,7 +118,7 @@ pub async fn rotate(
     me: Authed,
     ApiJson(req): ApiJson<RotateRequest>,
 ) -> Result<Json<UserInfo>, AppError> {
-    check_identity(&req.identity).map_err(bad_key)?;
+    let identity = req.identity.parse(req.rotation).map_err(bad_key)?;
     let user =
         state.store.find_user_by_id(me.user_id).await?.ok_or_else(|| AppError::Unauthorized("no account".into()))?;
     if req.rotation != user.current.rotation + 1 {
@@ -129,18 +132,15 @@ pub async fn rotate(
         });
     }
     let statement = rotation_message(&user.username_lower, req.rotation, &user.current.fingerprint, &req.identity);
-    verify(&user.current.mldsa65_public_key, &statement, CONTEXT_ROTATE, &req.rotation_signature)
+    crate::verify::verify(&user.current.mldsa65_public_key, &statement, CONTEXT_ROTATE, &req.rotation_signature)
         .map_err(|e| AppError::BadRequest(format!("rotation statement (signed by the previous key): {e}")))?;
-    verify(
-        &req.identity.mldsa65_public_key,
-        &register_message(&user.username_lower, &req.identity),
-        CONTEXT_REGISTER,
-        &req.self_signature,
-    )
-    .map_err(|e| AppError::BadRequest(format!("self-signature of the new keys: {e}")))?;
+    identity
+        .sign
+        .verify(&register_message(&user.username_lower, &req.identity), CONTEXT_REGISTER, &req.self_signature)
+        .map_err(|e| AppError::BadRequest(format!("self-signature of the new keys: {e}")))?;
     let keys = KeyRecord {
         rotation: req.rotation,
-        fingerprint: fingerprint(&req.identity),
+        fingerprint: identity.fingerprint().0.to_vec(),
         mldsa65_public_key: req.identity.mldsa65_public_key,
         xwing_public_key: req.identity.xwing_public_key,
         self_signature: req.self_signature,

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use shared::api::signing::checkpoint_message;
+use shared::crypto::secret::Secret32;
 
 use crate::store::{Checkpoint, Store, StoreError};
 use crate::verify::{CONTEXT_AUDIT_CHECKPOINT, ServerSigner};
@@ -14,8 +15,6 @@ pub enum KeyFileError {
     Io { path: String, source: std::io::Error },
     #[error("the server key file {0} must hold exactly 32 bytes")]
     Length(String),
-    #[error("no randomness available for a new server key")]
-    Random,
 }
 
 /// Loads the 32-byte seed from `path`, creating it (mode 0600) on first run.
@@ -23,12 +22,11 @@ pub async fn load_or_create_key(path: &Path) -> Result<ServerSigner, KeyFileErro
     let io = |source| KeyFileError::Io { path: path.display().to_string(), source };
     match tokio::fs::read(path).await {
         Ok(bytes) => {
-            let seed: [u8; 32] = bytes.try_into().map_err(|_| KeyFileError::Length(path.display().to_string()))?;
+            let seed = Secret32::from_slice(&bytes).ok_or_else(|| KeyFileError::Length(path.display().to_string()))?;
             Ok(ServerSigner::from_seed(seed))
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            let mut seed = [0u8; 32];
-            getrandom::fill(&mut seed).map_err(|_| KeyFileError::Random)?;
+            let seed = Secret32::random(&mut shared::crypto::rng::os_rng());
             let tmp = path.with_extension("tmp");
             {
                 let mut options = tokio::fs::OpenOptions::new();
@@ -36,7 +34,7 @@ pub async fn load_or_create_key(path: &Path) -> Result<ServerSigner, KeyFileErro
                 #[cfg(unix)]
                 options.mode(0o600);
                 let mut file = options.open(&tmp).await.map_err(io)?;
-                tokio::io::AsyncWriteExt::write_all(&mut file, &seed).await.map_err(io)?;
+                tokio::io::AsyncWriteExt::write_all(&mut file, seed.expose()).await.map_err(io)?;
                 file.sync_all().await.map_err(io)?;
             }
             tokio::fs::rename(&tmp, path).await.map_err(io)?;

@@ -30,6 +30,11 @@ pub fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// Constant-time equality of two token hashes (`subtle`, via `shared`).
+pub fn same_hash(stored: &[u8], presented: &[u8]) -> bool {
+    shared::crypto::secret::ct_eq(stored, presented)
+}
+
 /// `Set-Cookie` for a session; `HttpOnly` (no script access), `SameSite=Strict`
 /// (no cross-site requests carry it), `Secure` unless turned off for plain-HTTP tests.
 pub fn cookie(token: &str, max_age_secs: u64, secure: bool) -> Result<HeaderValue, AppError> {
@@ -81,11 +86,15 @@ impl FromRequestParts<AppState> for Authed {
         let token = presented_token(&parts.headers)
             .ok_or_else(|| AppError::Unauthorized("no session token (cookie or bearer)".to_owned()))?;
         let token_hash = hash(&token);
-        let session = state
-            .store
-            .find_session(&token_hash, now_ms())
-            .await?
-            .ok_or_else(|| AppError::Unauthorized("the session is unknown, expired or signed out".to_owned()))?;
+        let unknown = || AppError::Unauthorized("the session is unknown, expired or signed out".to_owned());
+        let session = state.store.find_session(&token_hash, now_ms()).await?.ok_or_else(unknown)?;
+        // The lookup is by SHA-256 of the token, so the database's timing can
+        // reveal at most a prefix of a hash of 256 random bits, which helps no
+        // one forge a token. The final comparison is still constant time, so
+        // no secret-dependent branch exists on our side either.
+        if !same_hash(&session.token_hash, &token_hash) {
+            return Err(unknown());
+        }
         Ok(Authed {
             user_id: session.user_id,
             username: session.username,
@@ -93,5 +102,23 @@ impl FromRequestParts<AppState> for Authed {
             expires_at: session.expires_at,
             token_hash,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{hash, same_hash};
+
+    #[test]
+    fn token_hashes_compare_whole() {
+        let (a, b) = (hash("token-a"), hash("token-b"));
+        assert!(same_hash(&a, &a.clone()));
+        assert!(!same_hash(&a, &b));
+        // A prefix or an empty value never matches.
+        assert!(!same_hash(&a, &a[..31]));
+        assert!(!same_hash(&a, &[]));
+        let mut last = a.clone();
+        last[31] ^= 1;
+        assert!(!same_hash(&a, &last));
     }
 }

@@ -7,8 +7,8 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
 use super::{
-    AuditRow, ChainHead, Challenge, Checkpoint, FileRecord, KeyRecord, Link, Piece, Result, Session, Store, StoreError,
-    User,
+    Admission, AuditRow, ChainHead, Challenge, Checkpoint, FileRecord, KeyRecord, Link, Piece, Quota, Result, Session,
+    Store, StoreError, User,
 };
 
 /// Metadata store over a `sqlx` pool.
@@ -305,7 +305,7 @@ impl Store for SqlStore {
 
     async fn find_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT s.user_id AS user_id, s.expires_at AS expires_at, u.username AS username, \
+            "SELECT s.token_hash AS token_hash, s.user_id AS user_id, s.expires_at AS expires_at, u.username AS username, \
              u.username_lower AS username_lower FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.revoked = 0 AND s.expires_at > $2",
         )
@@ -315,6 +315,7 @@ impl Store for SqlStore {
         .await?;
         row.map(|r| {
             Ok(Session {
+                token_hash: unhex(&r.try_get::<String, _>("token_hash")?)?,
                 user_id: r.try_get("user_id")?,
                 username: r.try_get("username")?,
                 username_lower: r.try_get("username_lower")?,
@@ -332,8 +333,24 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn create_file(&self, f: &FileRecord) -> Result<()> {
+    async fn create_file(&self, f: &FileRecord, quota: Quota) -> Result<Admission> {
         let mut tx = self.pool.begin().await?;
+        // A no-op write to the owner's row: PostgreSQL locks the row and SQLite
+        // takes its write lock, so a concurrent create by the same owner waits
+        // here until this one commits and then counts this file.
+        sqlx::query("UPDATE users SET id = id WHERE id = $1").bind(f.owner_id).execute(&mut *tx).await?;
+        // PostgreSQL's SUM(BIGINT) is NUMERIC: cast back so both backends return BIGINT.
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes, COUNT(*) AS n FROM files WHERE owner_id = $1",
+        )
+        .bind(f.owner_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (bytes, files) = (to_u64(row.try_get("bytes")?)?, to_u64(row.try_get("n")?)?);
+        if files.saturating_add(1) > quota.files || bytes.saturating_add(f.size) > quota.bytes {
+            tx.rollback().await?;
+            return Ok(Admission::OverQuota { bytes, files });
+        }
         sqlx::query(
             "INSERT INTO files (id, owner_id, size, uploaded, finalized_at, created_at, updated_at) \
              VALUES ($1, $2, $3, 0, NULL, $4, $5)",
@@ -353,7 +370,7 @@ impl Store for SqlStore {
                 .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(Admission::Created)
     }
 
     async fn get_file(&self, id: &str) -> Result<Option<FileRecord>> {
@@ -365,18 +382,6 @@ impl Store for SqlStore {
             Some(row) => Ok(Some(self.file_from_row(&row).await?)),
             None => Ok(None),
         }
-    }
-
-    async fn usage(&self, user_id: i64) -> Result<(u64, u64)> {
-        // PostgreSQL's SUM(BIGINT) is NUMERIC: cast back so both backends return BIGINT.
-        let row = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes, COUNT(*) AS n FROM files WHERE owner_id = $1",
-        )
-        .bind(user_id)
-        .fetch_one(&self.pool)
-        .await?;
-        let bytes: i64 = row.try_get("bytes")?;
-        Ok((to_u64(bytes)?, to_u64(row.try_get("n")?)?))
     }
 
     async fn add_piece(&self, file_id: &str, piece: &Piece, now: i64) -> Result<()> {

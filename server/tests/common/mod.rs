@@ -6,11 +6,13 @@
 
 use std::path::PathBuf;
 
-use ml_dsa::{MlDsa65, SigningKey};
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use shared::api::signing::{CONTEXT_REGISTER, CONTEXT_SIGN_IN, register_message, sign_in_message};
 use shared::api::{ApiError, ChallengeResponse, PublicIdentity, RegisterRequest, SessionResponse, SignInRequest};
+use shared::crypto::secret::Secret32;
+use shared::crypto::sign::SigningKey;
+use shared::identity::IdentitySeeds;
 
 pub struct Server {
     pub base: String,
@@ -122,24 +124,30 @@ pub async fn start() -> Server {
 /// A test user: ML-DSA-65 key from a fixed seed, and a session once signed in.
 pub struct TestUser {
     pub name: String,
-    pub key: SigningKey<MlDsa65>,
+    pub key: SigningKey,
     pub identity: PublicIdentity,
     pub token: Option<String>,
 }
 
-pub fn keys(seed: u8) -> (SigningKey<MlDsa65>, PublicIdentity) {
-    use ml_dsa::Keypair;
-    let key = SigningKey::<MlDsa65>::from_seed(&[seed; 32].into());
-    let identity = PublicIdentity {
-        mldsa65_public_key: key.verifying_key().encode().to_vec(),
-        // The server treats the X-Wing key as opaque bytes of the right length.
-        xwing_public_key: vec![seed; 1216],
-    };
-    (key, identity)
+/// The seeds of a test identity: fixed, so a test can rebuild the same keys.
+pub fn seeds(seed: u8) -> IdentitySeeds {
+    IdentitySeeds {
+        rotation: 0,
+        sign_seed: Secret32::from_bytes([seed; 32]),
+        kem_seed: Secret32::from_bytes([seed ^ 0x5A; 32]),
+    }
 }
 
-pub fn sign(key: &SigningKey<MlDsa65>, message: &[u8], context: &[u8]) -> Vec<u8> {
-    key.expanded_key().sign_deterministic(message, context).expect("sign").encode().to_vec()
+/// Real keys (through `shared::identity`, as the browser makes them) and
+/// their wire form.
+pub fn keys(seed: u8) -> (SigningKey, PublicIdentity) {
+    let identity = seeds(seed).identity();
+    let wire = PublicIdentity::from(identity.public());
+    (SigningKey::from_seed(&seeds(seed).sign_seed), wire)
+}
+
+pub fn sign(key: &SigningKey, message: &[u8], context: &[u8]) -> Vec<u8> {
+    key.sign(message, context, &mut shared::crypto::rng::os_rng()).expect("sign").to_vec()
 }
 
 impl Server {
@@ -175,7 +183,7 @@ impl Server {
         res.json().await.expect("challenge json")
     }
 
-    pub fn answer(c: &ChallengeResponse, key: &SigningKey<MlDsa65>) -> SignInRequest {
+    pub fn answer(c: &ChallengeResponse, key: &SigningKey) -> SignInRequest {
         let message = sign_in_message(&c.challenge_id, &c.nonce, &c.username, &c.origin);
         SignInRequest { challenge_id: c.challenge_id.clone(), signature: sign(key, &message, CONTEXT_SIGN_IN) }
     }
@@ -227,6 +235,30 @@ impl Server {
             .expect("finalize");
         assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap_or_default());
         info.id
+    }
+}
+
+impl Server {
+    /// Sends `total` bytes (repeats of `chunk`, whose length divides every
+    /// piece) to an announced upload in streamed pieces of `piece` bytes, so
+    /// the client never holds a whole piece in memory.
+    pub async fn upload_streamed(&self, user: &TestUser, id: &str, total: usize, piece: usize, chunk: &bytes::Bytes) {
+        let mut offset = 0;
+        while offset < total {
+            let len = piece.min(total - offset);
+            let parts: Vec<Result<bytes::Bytes, std::io::Error>> =
+                (0..len / chunk.len()).map(|_| Ok(chunk.clone())).collect();
+            let res = self
+                .authed(self.client.patch(self.url(&format!("/files/{id}/content"))), user)
+                .header("upload-offset", offset.to_string())
+                .header("content-length", len.to_string())
+                .body(reqwest::Body::wrap_stream(futures_util::stream::iter(parts)))
+                .send()
+                .await
+                .expect("patch");
+            assert_eq!(res.status(), StatusCode::OK);
+            offset += len;
+        }
     }
 }
 
@@ -325,4 +357,23 @@ pub fn with_base(base: &str) -> Server {
         database_url: None,
         blob_url: None,
     }
+}
+
+/// A rotation of `user` to the keys of `seed`, signed by `user`'s current key.
+pub fn rotate_request(
+    user: &TestUser,
+    previous_fpr: &[u8],
+    rotation: u32,
+    seed: u8,
+) -> (shared::api::RotateRequest, shared::crypto::sign::SigningKey) {
+    let (new_key, new_identity) = keys(seed);
+    let lower = user.name.to_ascii_lowercase();
+    let statement = shared::api::signing::rotation_message(&lower, rotation, previous_fpr, &new_identity);
+    let req = shared::api::RotateRequest {
+        rotation,
+        rotation_signature: sign(&user.key, &statement, shared::api::signing::CONTEXT_ROTATE),
+        self_signature: sign(&new_key, &register_message(&lower, &new_identity), CONTEXT_REGISTER),
+        identity: new_identity,
+    };
+    (req, new_key)
 }

@@ -4,6 +4,7 @@
 //! Unix milliseconds; fingerprints and hashes are lower-case hex.
 
 pub mod b64;
+pub mod identity;
 pub mod signing;
 
 use serde::{Deserialize, Serialize};
@@ -85,7 +86,8 @@ pub struct UserInfo {
     /// Rotation number of the current keys (0 at registration).
     pub rotation: u32,
     pub identity: PublicIdentity,
-    /// SHA-256 of [`signing::fingerprint_preimage`], hex.
+    /// [`crate::identity::PublicIdentity::fingerprint`] of `identity`, hex
+    /// ([`identity::fingerprint_hex`]).
     pub fingerprint: String,
     pub created_at: i64,
 }
@@ -96,6 +98,7 @@ pub struct UserInfo {
 pub struct KeyHistoryEntry {
     pub rotation: u32,
     pub identity: PublicIdentity,
+    /// [`crate::identity::PublicIdentity::fingerprint`] of `identity`, hex.
     pub fingerprint: String,
     /// Signature by these keys over [`signing::register_message`].
     #[serde(with = "b64")]

@@ -235,3 +235,161 @@ pub fn cascade_efficiency_vs_qber(
     }
     Ok(out)
 }
+
+/// One plot's worth of simulation, as the Lab page asks for it (plain data,
+/// so it can be sent to a Web Worker as JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "series", rename_all = "snake_case")]
+pub enum SeriesRequest {
+    /// [`qber_vs_eavesdropping`].
+    QberVsEavesdropping {
+        /// Base parameters (the attack is replaced).
+        base: RunParams,
+        /// Intercept-resend fractions.
+        fractions: Vec<f64>,
+    },
+    /// [`key_fraction_vs_qber`].
+    KeyFractionVsQber {
+        /// Base parameters (noise and attack are replaced).
+        base: RunParams,
+        /// Channel noise levels.
+        noises: Vec<f64>,
+    },
+    /// The decoy model curve for `system` plus [`simulated_decoy_rates`].
+    DecoyRateVsDistance {
+        /// The optical system (usually [`DecoySystem::gys`]).
+        system: DecoySystem,
+        /// Signal intensity μ of the simulated points.
+        mu: f64,
+        /// Weak decoy intensity ν.
+        nu: f64,
+        /// Pulses per intensity per simulated point.
+        photons: u64,
+        /// Distances of the model curve.
+        curve_km: Vec<f64>,
+        /// Distances of the simulated points.
+        simulated_km: Vec<f64>,
+        /// Seed of the simulated points.
+        seed: u64,
+    },
+    /// [`cascade_efficiency_vs_qber`].
+    CascadeEfficiencyVsQber {
+        /// QBERs.
+        qbers: Vec<f64>,
+        /// Frame size in bits.
+        frame_bits: usize,
+        /// Frames per point.
+        frames: u32,
+        /// Cascade passes.
+        passes: u32,
+        /// Seed.
+        seed: u64,
+    },
+}
+
+/// The points of one plot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "series", rename_all = "snake_case")]
+pub enum SeriesResult {
+    /// QBER vs eavesdropping fraction.
+    QberVsEavesdropping {
+        /// Points.
+        points: Vec<QberPoint>,
+    },
+    /// Secret key fraction vs QBER.
+    KeyFractionVsQber {
+        /// Points.
+        points: Vec<KeyFractionPoint>,
+    },
+    /// Key rate vs distance.
+    DecoyRateVsDistance {
+        /// The model curve.
+        curve: Vec<super::models::RatePoint>,
+        /// Simulated points.
+        simulated: Vec<SimulatedRatePoint>,
+        /// Distance where the vacuum + weak decoy rate reaches zero.
+        cutoff_km: f64,
+    },
+    /// Cascade efficiency vs QBER.
+    CascadeEfficiencyVsQber {
+        /// Points.
+        points: Vec<EfficiencyPoint>,
+    },
+}
+
+/// Runs one [`SeriesRequest`].
+pub fn run_series(request: &SeriesRequest, progress: &mut ProgressFn<'_>) -> Result<SeriesResult> {
+    Ok(match request {
+        SeriesRequest::QberVsEavesdropping { base, fractions } => {
+            SeriesResult::QberVsEavesdropping { points: qber_vs_eavesdropping(base, fractions, progress)? }
+        }
+        SeriesRequest::KeyFractionVsQber { base, noises } => {
+            SeriesResult::KeyFractionVsQber { points: key_fraction_vs_qber(base, noises, progress)? }
+        }
+        SeriesRequest::DecoyRateVsDistance { system, mu, nu, photons, curve_km, simulated_km, seed } => {
+            let curve = super::models::decoy_rate_curve(system, *nu, curve_km)?;
+            let cutoff_km = super::models::cutoff_km(system, true, *nu)?;
+            let simulated = simulated_decoy_rates(system, *mu, *nu, *photons, simulated_km, *seed, progress)?;
+            SeriesResult::DecoyRateVsDistance { curve, simulated, cutoff_km }
+        }
+        SeriesRequest::CascadeEfficiencyVsQber { qbers, frame_bits, frames, passes, seed } => {
+            SeriesResult::CascadeEfficiencyVsQber {
+                points: cascade_efficiency_vs_qber(qbers, *frame_bits, *frames, *passes, *seed, progress)?,
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_series_request_travels_as_json_and_runs() {
+        let request = SeriesRequest::CascadeEfficiencyVsQber {
+            qbers: vec![0.02, 0.05],
+            frame_bits: 10_000,
+            frames: 2,
+            passes: 14,
+            seed: 7,
+        };
+        let json = serde_json::to_string(&request).expect("serialises");
+        assert!(json.contains(r#""series":"cascade_efficiency_vs_qber""#), "{json}");
+        let back: SeriesRequest = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back, request);
+        let mut calls = 0;
+        let result = run_series(&back, &mut |_| {
+            calls += 1;
+            ControlFlow::Continue(())
+        })
+        .expect("runs");
+        let SeriesResult::CascadeEfficiencyVsQber { points } = result else { panic!("wrong series") };
+        assert_eq!(points.len(), 2);
+        assert!(calls >= 2);
+        assert!(points.iter().all(|p| p.efficiency > 1.0 && p.frame_error_rate == 0.0), "{points:?}");
+    }
+
+    #[test]
+    fn a_cancelled_series_stops_with_an_error() {
+        let request = SeriesRequest::QberVsEavesdropping { base: RunParams::default(), fractions: vec![0.0, 0.5] };
+        let err = run_series(&request, &mut |_| ControlFlow::Break(())).expect_err("cancelled");
+        assert_eq!(err, Bb84Error::Cancelled);
+    }
+
+    #[test]
+    fn a_bad_series_request_is_a_typed_error() {
+        let request = SeriesRequest::DecoyRateVsDistance {
+            system: DecoySystem::gys(),
+            mu: 0.5,
+            nu: 0.9,
+            photons: 1000,
+            curve_km: vec![0.0],
+            simulated_km: vec![10.0],
+            seed: 1,
+        };
+        assert!(matches!(
+            run_series(&request, &mut |_| ControlFlow::Continue(())),
+            Err(Bb84Error::InvalidParameter { name: "nu", .. })
+        ));
+    }
+}

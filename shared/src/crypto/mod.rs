@@ -15,6 +15,7 @@ pub mod aead;
 pub mod backup_kem;
 pub mod kdf;
 pub mod kem;
+mod kem_keys;
 pub mod password;
 #[cfg(feature = "os-rng")]
 pub mod rng;

@@ -24,6 +24,10 @@ pub mod contexts {
     pub const ROTATION_STATEMENT: &[u8] = b"quantumvault/v1/rotation";
     /// BB84 link-key delivery.
     pub const LINK_KEY_DELIVERY: &[u8] = b"quantumvault/v1/link-key";
+    /// Self-signature of new keys at registration and rotation (server API).
+    pub const REGISTER: &[u8] = b"quantumvault/v1/register";
+    /// The server's signed checkpoint of an audit-chain head.
+    pub const AUDIT_CHECKPOINT: &[u8] = b"quantumvault/v1/audit-checkpoint";
 }
 
 /// ML-DSA failures.

@@ -1,0 +1,181 @@
+//! Where received plaintext goes while it is still *pending*: a File System
+//! Access writable from `showSaveFilePicker` (its bytes land in a swap file
+//! and reach the chosen file only on `close()`; `abort()` throws them
+//! away), or, where that picker is missing, a scratch file in the origin
+//! private file system (OPFS) that is offered as a download only after the
+//! signature verified and deleted otherwise.
+
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetFileOptions, FileSystemWritableFileStream,
+};
+
+use super::errors::VaultFailure;
+use crate::platform::js_error_text;
+
+fn save_err(e: &JsValue) -> VaultFailure {
+    VaultFailure::Save(js_error_text(e))
+}
+
+async fn wait(p: Promise) -> Result<JsValue, VaultFailure> {
+    JsFuture::from(p).await.map_err(|e| save_err(&e))
+}
+
+/// Whether this browser has `showSaveFilePicker`.
+#[must_use]
+pub fn has_save_picker() -> bool {
+    web_sys::window().is_some_and(|w| Reflect::has(&w, &"showSaveFilePicker".into()).unwrap_or(false))
+}
+
+/// A pending destination.
+pub struct Sink {
+    writable: FileSystemWritableFileStream,
+    /// For the OPFS fallback: the scratch folder, file name and the name to offer.
+    scratch: Option<(FileSystemDirectoryHandle, String, String)>,
+    written: u64,
+}
+
+/// What happened to the plaintext on success.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    /// Written to the file the user picked.
+    Picked,
+    /// Offered as a download from the browser's private storage.
+    Downloaded,
+}
+
+impl Sink {
+    /// Asks the user where to save (call from a click). `Ok(None)`: the user cancelled.
+    ///
+    /// # Errors
+    /// [`VaultFailure::Save`].
+    pub async fn pick(suggested_name: &str) -> Result<Option<Self>, VaultFailure> {
+        let window = web_sys::window().ok_or_else(|| VaultFailure::Save("no window".into()))?;
+        let picker: Function = Reflect::get(&window, &"showSaveFilePicker".into())
+            .map_err(|e| save_err(&e))?
+            .dyn_into()
+            .map_err(|e| save_err(&e))?;
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"suggestedName".into(), &safe_name(suggested_name).into());
+        let promise: Promise =
+            picker.call1(&window, &options).map_err(|e| save_err(&e))?.dyn_into().map_err(|e| save_err(&e))?;
+        let handle = match JsFuture::from(promise).await {
+            Ok(h) => h,
+            // AbortError: the user closed the picker.
+            Err(e)
+                if Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string()).as_deref()
+                    == Some("AbortError") =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(save_err(&e)),
+        };
+        let handle: FileSystemFileHandle = handle.dyn_into().map_err(|e| save_err(&e))?;
+        Self::to_handle(&handle).await.map(Some)
+    }
+
+    /// Writes to a file handle the caller already has (picked, or in OPFS);
+    /// its content changes only on [`Self::commit`].
+    ///
+    /// # Errors
+    /// [`VaultFailure::Save`].
+    pub async fn to_handle(handle: &FileSystemFileHandle) -> Result<Self, VaultFailure> {
+        let writable = wait(handle.create_writable()).await?.dyn_into().map_err(|e| save_err(&e))?;
+        Ok(Self { writable, scratch: None, written: 0 })
+    }
+
+    /// A scratch file in OPFS, offered as a download named `name` on commit.
+    ///
+    /// # Errors
+    /// [`VaultFailure::Save`] (no OPFS).
+    pub async fn scratch(name: &str) -> Result<Self, VaultFailure> {
+        let storage = web_sys::window().ok_or_else(|| VaultFailure::Save("no window".into()))?.navigator().storage();
+        let root: FileSystemDirectoryHandle =
+            wait(storage.get_directory()).await?.dyn_into().map_err(|e| save_err(&e))?;
+        let mut rnd = [0u8; 8];
+        getrandom::fill(&mut rnd).map_err(|_| VaultFailure::Save("no randomness".into()))?;
+        let scratch_name = format!("qv-pending-{}.part", hex::encode(rnd));
+        let opts = FileSystemGetFileOptions::new();
+        opts.set_create(true);
+        let handle: FileSystemFileHandle = wait(root.get_file_handle_with_options(&scratch_name, &opts))
+            .await?
+            .dyn_into()
+            .map_err(|e| save_err(&e))?;
+        let writable = wait(handle.create_writable()).await?.dyn_into().map_err(|e| save_err(&e))?;
+        Ok(Self { writable, scratch: Some((root, scratch_name, safe_name(name))), written: 0 })
+    }
+
+    /// Picker if available, else OPFS scratch. `Ok(None)`: cancelled.
+    ///
+    /// # Errors
+    /// [`VaultFailure::Save`].
+    pub async fn choose(suggested_name: &str) -> Result<Option<Self>, VaultFailure> {
+        if has_save_picker() { Self::pick(suggested_name).await } else { Self::scratch(suggested_name).await.map(Some) }
+    }
+
+    /// Appends pending bytes.
+    ///
+    /// # Errors
+    /// [`VaultFailure::Save`] (disk full, permission revoked).
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), VaultFailure> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        // A copy: the write is queued, and wasm memory may move meanwhile.
+        let copy = Uint8Array::from(bytes);
+        wait(self.writable.write_with_js_u8_array(&copy).map_err(|e| save_err(&e))?).await?;
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Releases the plaintext (only after the signature verified).
+    ///
+    /// # Errors
+    /// [`VaultFailure::Save`].
+    pub async fn commit(self) -> Result<Saved, VaultFailure> {
+        wait(self.writable.close()).await?;
+        let Some((root, scratch, name)) = self.scratch else { return Ok(Saved::Picked) };
+        let handle: FileSystemFileHandle =
+            wait(root.get_file_handle(&scratch)).await?.dyn_into().map_err(|e| save_err(&e))?;
+        let file: web_sys::Blob = wait(handle.get_file()).await?.dyn_into().map_err(|e| save_err(&e))?;
+        offer_download(&file, &name)?;
+        // The object URL keeps the bytes alive until the page goes away; the
+        // scratch file is removed at the next start (see `clean_scratch`).
+        Ok(Saved::Downloaded)
+    }
+
+    /// Throws the pending plaintext away.
+    pub async fn discard(self) {
+        let _ = JsFuture::from(self.writable.abort()).await;
+        if let Some((root, scratch, _)) = self.scratch {
+            let _ = JsFuture::from(root.remove_entry(&scratch)).await;
+        }
+    }
+}
+
+/// Offers `blob` as a download named `name` (an `<a download>` click).
+///
+/// # Errors
+/// [`VaultFailure::Save`].
+pub fn offer_download(blob: &web_sys::Blob, name: &str) -> Result<(), VaultFailure> {
+    let document =
+        web_sys::window().and_then(|w| w.document()).ok_or_else(|| VaultFailure::Save("no document".into()))?;
+    let url = web_sys::Url::create_object_url_with_blob(blob).map_err(|e| save_err(&e))?;
+    let a: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(|e| save_err(&e))?.dyn_into().map_err(|e| save_err(&e))?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    Ok(())
+}
+
+/// A file name without path separators or control characters.
+#[must_use]
+pub fn safe_name(name: &str) -> String {
+    let cleaned: String =
+        name.chars().map(|c| if c.is_control() || matches!(c, '/' | '\\' | ':') { '_' } else { c }).collect();
+    let trimmed = cleaned.trim_matches(|c: char| c == '.' || c.is_whitespace());
+    if trimmed.is_empty() { "file".to_owned() } else { trimmed.to_owned() }
+}

@@ -1,0 +1,303 @@
+// End to end: three people (three browser contexts) use the real app on the
+// real server. Alice and Bob create identities on OPFS-backed "drives",
+// share files, rotate keys, and the server learns neither names nor content.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { launch, watchErrors } from './support/browser.mjs';
+import { createIdentity as createDriveIdentity, openDrives } from './support/drives.mjs';
+import { installOpfsPicker, readOpfs } from './support/opfs.mjs';
+import { installSavePicker, savedBytes, savedInfo } from './support/save_picker.mjs';
+import { startServer } from './support/server.mjs';
+
+const LONG = 180_000;
+let server;
+let browser;
+let work;
+
+before(async () => {
+  server = await startServer({ env: { QV_SECURE_COOKIE: 'true' } });
+  browser = await launch();
+  work = await mkdtemp(join(tmpdir(), 'qv-vault-'));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.cleanup();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+
+/** A person: a browser context with OPFS drives and an OPFS "Save as". */
+async function person(name) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await installOpfsPicker(page);
+  await installSavePicker(page);
+  await openDrives(page, server.url);
+  return { name, context, page, errors };
+}
+
+const nav = (p, label) => p.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
+
+/** Creates an identity through the Drives page, on two OPFS folders. */
+async function createIdentity(p) {
+  await createDriveIdentity(p.page, { primary: `${p.name}-usb`, backup: `${p.name}-backup`, passphrase: passphrase(p) });
+}
+
+const passphrase = (p) => `violet harbour quietly nine lanterns ${p.name}`;
+
+/** Signs up on the Vault page (client-side navigation keeps the unlocked keys). */
+async function signUp(p) {
+  await nav(p, 'Vault');
+  await p.page.getByLabel('Username').fill(p.name);
+  await p.page.getByRole('button', { name: 'Create account' }).click();
+  const panel = p.page.getByRole('region', { name: 'Account' });
+  await panel.locator('[data-testid="signed-in-as"], [role="alert"]').first().waitFor({ timeout: LONG });
+  assert.match(await panel.textContent(), new RegExp(`Signed in as ${p.name}`));
+}
+
+/** Shares files (paths) with recipients from the Share page; returns the result texts. */
+async function share(p, files, recipients, note = '') {
+  const { page } = p;
+  await nav(p, 'Share');
+  await page.getByLabel('Files to share').setInputFiles(files);
+  for (const r of recipients) {
+    await page.getByLabel('Username', { exact: true }).last().fill(r);
+    await page.getByRole('button', { name: 'Add recipient' }).click();
+    await page.locator(`.recipient[data-user="${r}"] [data-fingerprint]`).first().waitFor({ timeout: LONG });
+  }
+  if (note) await page.getByLabel(/^Note/).fill(note);
+  await page.getByRole('button', { name: 'Encrypt and share' }).click();
+  const results = page.getByTestId('share-result');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="share-result"]').length === n, files.length, {
+    timeout: LONG,
+  });
+  return results.evaluateAll((els) => els.map((e) => ({ ok: e.dataset.ok === 'true', text: e.textContent })));
+}
+
+/** The Vault page's rows (name → file id), once every name in `expect` is listed. */
+async function rows(p, expect = []) {
+  await nav(p, 'Vault');
+  await p.page.getByRole('button', { name: 'Refresh' }).click();
+  for (const name of expect) await p.page.locator(`tr[data-name="${name}"]`).waitFor({ timeout: LONG });
+  if (!expect.length) await p.page.locator('table.files, [data-testid="no-files"]').first().waitFor({ timeout: LONG });
+  return p.page.locator('tr[data-file-id]').evaluateAll((trs) => Object.fromEntries(trs.map((t) => [t.dataset.name, t.dataset.fileId])));
+}
+
+async function download(p, name) {
+  const { page } = p;
+  await page.getByRole('button', { name: `Download ${name}` }).click();
+  const result = page.getByTestId('download-result');
+  await result.waitFor({ timeout: LONG });
+  return { ok: (await result.getAttribute('data-ok')) === 'true', text: await result.textContent() };
+}
+
+/** Every file under a folder, recursively. */
+async function walk(dir) {
+  const out = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+// The people and files, shared by the steps below (they run in order).
+const people = {};
+const names = { big: 'quarterly-secret-report-7f3a.bin', empty: 'empty-marker-file-91c2.txt', after: 'after-rotation-note.txt' };
+let marker;
+let big;
+const ids = {};
+
+test('Alice shares a 50 MiB and an empty file with Bob; Bob gets the same bytes; Carol sees nothing', { timeout: 20 * 60_000 }, async () => {
+  // Content with recognisable markers, so the server's storage can be scanned for them.
+  marker = randomBytes(32);
+  big = Buffer.concat([marker, randomBytes(50 * 1024 * 1024 - 64), marker]);
+  const bigName = names.big;
+  const bigPath = join(work, bigName);
+  await writeFile(bigPath, big);
+  const emptyName = names.empty;
+  const emptyPath = join(work, emptyName);
+  await writeFile(emptyPath, '');
+
+  const alice = await person('alice');
+  const bob = await person('bob');
+  const carol = await person('carol');
+  for (const p of [alice, bob, carol]) await createIdentity(p);
+  for (const p of [alice, bob, carol]) await signUp(p);
+  Object.assign(people, { alice, bob, carol });
+
+  // Alice shares a 50 MiB file and an empty one with Bob.
+  const shared = await share(alice, [bigPath, emptyPath], ['bob'], 'numbers for Q3');
+  assert.deepEqual(shared.map((r) => r.ok), [true, true], JSON.stringify(shared));
+
+  // Bob sees both, with decrypted names, and downloads them; bytes are equal.
+  const bobRows = await rows(bob, [bigName, emptyName]);
+  assert.ok(bobRows[bigName] && bobRows[emptyName], JSON.stringify(bobRows));
+  ids.big = bobRows[bigName];
+  assert.equal(await bob.page.locator(`tr[data-name="${bigName}"] [data-badge]`).getAttribute('data-badge'), 'unverified');
+  const got = await download(bob, bigName);
+  assert.ok(got.ok, got.text);
+  assert.deepEqual(await savedInfo(bob.page, bigName), { size: big.length, sha256: sha256(big) });
+  await bob.page.locator(`tr[data-name="${bigName}"] [data-badge="verified"]`).waitFor();
+  const gotEmpty = await download(bob, emptyName);
+  assert.ok(gotEmpty.ok, gotEmpty.text);
+  assert.deepEqual(await savedInfo(bob.page, emptyName), { size: 0, sha256: sha256(Buffer.alloc(0)) });
+
+  // Carol sees nothing and cannot fetch the ids either.
+  assert.deepEqual(await rows(carol), {});
+  for (const id of Object.values(bobRows)) {
+    const status = await carol.page.evaluate(async (i) => (await fetch(`/api/v1/files/${i}/content`)).status, id);
+    assert.equal(status, 404);
+    const meta = await carol.page.evaluate(async (i) => (await fetch(`/api/v1/files/${i}`)).status, id);
+    assert.equal(meta, 404);
+  }
+});
+
+test('Alice rotates her keys; Bob is warned, sees the rotation verify, accepts it', { timeout: 10 * 60_000 }, async (t) => {
+  const { alice, bob } = people;
+  assert.ok(alice && bob, 'the sharing step ran first');
+  await nav(alice, 'Drives');
+  if ((await alice.page.getByRole('button', { name: /Rotate/ }).count()) === 0) {
+    t.skip('this build of the Drives page has no key rotation yet');
+    return;
+  }
+  // The app registers the new keys with the server, signed by the old key.
+  await rotateKeys(alice);
+  await nav(alice, 'Vault');
+  await alice.page.getByTestId('account-notice').filter({ hasText: /rotation 1/ }).waitFor({ timeout: LONG });
+  const afterName = names.after;
+  const afterPath = join(work, afterName);
+  await writeFile(afterPath, 'written with the new keys');
+  const again = await share(alice, [afterPath], ['bob']);
+  assert.ok(again[0].ok, again[0].text);
+
+  // Bob's client warns about Alice's new key, shows the rotation verifies, and accepts it.
+  await rows(bob, [afterName]);
+  const warning = bob.page.getByTestId('key-changed').filter({ hasText: 'alice' });
+  await warning.waitFor({ timeout: LONG });
+  assert.equal(await warning.getAttribute('data-rotation-valid'), 'true');
+  await bob.page.getByRole('button', { name: "Accept alice's new key" }).click();
+  await bob.page.getByTestId('key-changed').waitFor({ state: 'detached', timeout: LONG });
+  const third = await download(bob, afterName);
+  assert.ok(third.ok, third.text);
+  assert.equal((await savedBytes(bob.page, afterName)).toString(), 'written with the new keys');
+
+});
+
+test('the server stores no names or content; a tampered blob saves nothing; offline local mode; no secrets in browser storage', { timeout: 10 * 60_000 }, async () => {
+  const { alice, bob, carol } = people;
+  assert.ok(alice && bob && carol, 'the sharing step ran first');
+  const { big: bigName, empty: emptyName, after: afterName } = names;
+  // The server's storage (database and blobs) holds neither content nor names.
+  const stored = await walk(join(server.dir, 'data'));
+  let storedBytes = 0;
+  for (const file of stored) {
+    const bytes = await readFile(file);
+    storedBytes += bytes.length;
+    for (const needle of [marker, Buffer.from(bigName), Buffer.from(emptyName), Buffer.from(afterName), Buffer.from('numbers for Q3'), Buffer.from('written with the new keys')]) {
+      assert.equal(bytes.indexOf(needle), -1, `${file} contains ${needle.toString('hex').slice(0, 16)}…`);
+    }
+  }
+  assert.ok(storedBytes > big.length, `the scan saw only ${storedBytes} bytes: the ciphertext is elsewhere`);
+
+  // A blob changed on the server is rejected by Bob's client, and nothing is saved.
+  // (The server keeps a file's pieces as separate objects named after its id.)
+  const objects = (await walk(join(server.dir, 'data', 'blobs'))).filter((f) => f.includes(ids.big));
+  assert.ok(objects.length >= 1, `no stored object for ${ids.big}`);
+  const sizes = await Promise.all(objects.map(async (f) => (await stat(f)).size));
+  const victim = objects[sizes.indexOf(Math.max(...sizes))];
+  const blob = await readFile(victim);
+  blob[Math.floor(blob.length / 2)] ^= 0x01;
+  await writeFile(victim, blob);
+  await bob.page.evaluate(() => window.__qvSaveNames.push('tampered-copy.bin'));
+  const bad = await download(bob, bigName);
+  assert.equal(bad.ok, false);
+  assert.match(bad.text, /tampered/i);
+  assert.equal((await savedInfo(bob.page, 'tampered-copy.bin'))?.size ?? 0, 0);
+
+  // Offline: Bob encrypts a file to himself and opens it again, no server needed.
+  await bob.context.setOffline(true);
+  const localName = 'offline-diary.txt';
+  const localPath = join(work, localName);
+  await writeFile(localPath, 'dear diary, the network is down');
+  await nav(bob, 'Share');
+  await bob.page.getByLabel('Files to share').setInputFiles(localPath);
+  await bob.page.getByRole('button', { name: 'Encrypt to a file on this device' }).click();
+  await bob.page.getByTestId('share-result').filter({ hasText: localName }).waitFor({ timeout: LONG });
+  assert.equal(await bob.page.getByTestId('share-result').last().getAttribute('data-ok'), 'true');
+  const sealed = await savedBytes(bob.page, `${localName}.qvault`);
+  assert.equal(sealed.indexOf(Buffer.from('dear diary')), -1);
+  await nav(bob, 'Vault');
+  await bob.page.evaluate(() => window.__qvSaveNames.push('diary-opened.txt'));
+  await bob.page.getByLabel('Vault file to open').setInputFiles({ name: `${localName}.qvault`, mimeType: 'application/octet-stream', buffer: sealed });
+  const opened = bob.page.getByTestId('local-open-result');
+  await opened.waitFor({ timeout: LONG });
+  assert.equal(await opened.getAttribute('data-ok'), 'true', await opened.textContent());
+  assert.equal((await savedBytes(bob.page, 'diary-opened.txt')).toString(), 'dear diary, the network is down');
+  await bob.context.setOffline(false);
+
+  // Nothing secret in localStorage or IndexedDB: no seed of any token, no session token.
+  for (const p of [alice, bob, carol]) {
+    const dump = await p.page.evaluate(async () => {
+      const out = [JSON.stringify({ ...localStorage })];
+      for (const info of (await indexedDB.databases?.()) ?? []) {
+        const db = await new Promise((res, rej) => {
+          const r = indexedDB.open(info.name);
+          r.onsuccess = () => res(r.result);
+          r.onerror = () => rej(r.error);
+        });
+        for (const store of db.objectStoreNames) {
+          const all = await new Promise((res, rej) => {
+            const r = db.transaction(store).objectStore(store).getAll();
+            r.onsuccess = () => res(r.result);
+            r.onerror = () => rej(r.error);
+          });
+          out.push(JSON.stringify(all, (k, v) => (v instanceof Uint8Array || v instanceof ArrayBuffer ? Array.from(new Uint8Array(v)) : v)));
+        }
+        db.close();
+      }
+      return out.join('\n');
+    });
+    const secrets = await tokenSeeds(p);
+    assert.ok(secrets.length >= 2, `no seeds found for ${p.name}`);
+    for (const cookie of await p.context.cookies()) secrets.push(Buffer.from(cookie.value));
+    for (const s of secrets) {
+      for (const form of [s.toString('hex'), s.toString('base64url'), s.toString('base64'), Array.from(s).join(',')]) {
+        assert.ok(!dump.includes(form), `${p.name}'s browser storage holds a secret (${form.slice(0, 12)}…)`);
+      }
+    }
+  }
+
+  for (const p of [alice, bob, carol]) {
+    const unexpected = p.errors.filter((e) => !/Failed to load resource|net::ERR/.test(e));
+    assert.deepEqual(unexpected, [], `${p.name}: ${unexpected.join('\n')}`);
+  }
+});
+
+/** Rotates keys on the Drives page. */
+async function rotateKeys(p) {
+  const { page } = p;
+  await page.getByRole('button', { name: /Rotate/ }).first().click();
+  await page.getByLabel('Backup passphrase', { exact: true }).fill(passphrase(p));
+  await page.getByLabel('Passphrase again').fill(passphrase(p));
+  await page.getByRole('button', { name: 'Rotate keys' }).click();
+  await page.getByText(/rotation 1/i).first().waitFor({ timeout: LONG });
+}
+
+/** The seeds inside the person's (plain) token on the OPFS "USB drive". */
+async function tokenSeeds(p) {
+  const state = JSON.parse((await readOpfs(p.page, `${p.name}-usb/state.json`)).toString());
+  const token = await readOpfs(p.page, `${p.name}-usb/token_${state.rotation}.bin`);
+  // "QVTK" ‖ version ‖ protection 0 ‖ u32 rotation ‖ ML-DSA ξ[32] ‖ X-Wing seed[32] …
+  assert.equal(token[5], 0, 'plain token expected in this test');
+  return [token.subarray(10, 42), token.subarray(42, 74)];
+}

@@ -64,8 +64,8 @@ pub fn run(smoke: bool) -> Result<(), String> {
     .fill(timed("server", || bench_server::run(&mode)));
     let memory = Section::new(
         "Memory and end-to-end share (browser + server)",
-        "The browser share flow (`tests/bench/vault-share.mjs`) driven by playwright-core; peak JS heap from Chromium, \
-         peak server RSS from /proc.",
+        "The vault share flow (`tests/bench/vault-share.mjs`: Share page → server → Vault page, playwright-core, OPFS \
+         pickers) with 1 GiB and 2 GiB files; peak RSS of the server and of Chromium's renderer sampled from /proc.",
     )
     .fill(timed("share", || {
         server_bin.and_then(|bin| bench_browser::share(&mode, site.as_ref().map_err(Clone::clone)?, &bin))

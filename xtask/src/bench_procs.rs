@@ -3,10 +3,11 @@
 //! the share benchmark belongs to the vault flow and reports only speeds.
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use crate::bench::{drain, spawn_piped};
 
 /// Highest VmHWM (KiB) seen per kind of process.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -72,15 +73,7 @@ fn sample(root: u32, peaks: &mut Peaks) {
 /// Runs `program args` in the workspace root, echoing and returning its
 /// standard output, while sampling its process tree every 100 ms.
 pub fn run_watched(program: &str, args: &[String], env: &[(&str, String)]) -> Result<(String, Peaks), String> {
-    let line = format!("{program} {}", args.join(" "));
-    println!("$ {line}");
-    let mut child: Child = Command::new(program)
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .current_dir(crate::root())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("could not start `{line}`: {e}"))?;
+    let (child, line) = spawn_piped(program, args, env)?;
     let (pid, done) = (child.id(), Arc::new(AtomicBool::new(false)));
     let peaks = Arc::new(Mutex::new(Peaks::default()));
     let watcher = {
@@ -96,22 +89,12 @@ pub fn run_watched(program: &str, args: &[String], env: &[(&str, String)]) -> Re
             }
         })
     };
-    let mut text = String::new();
-    if let Some(out) = child.stdout.take() {
-        use std::io::BufRead;
-        for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-            println!("{l}");
-            text.push_str(&l);
-            text.push('\n');
-        }
-    }
-    let status = child.wait().map_err(|e| format!("`{line}`: {e}"));
+    let text = drain(child, &line);
     done.store(true, Ordering::Relaxed);
     let _ = watcher.join();
     let peaks = peaks.lock().map(|p| *p).unwrap_or_default();
-    if status?.success() { Ok((text, peaks)) } else { Err(format!("`{line}` failed")) }
+    text.map(|t| (t, peaks))
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,10 +17,11 @@ const ready = init({
 const progress = (done, total, label) => self.postMessage({ kind: 'progress', done, total, label });
 
 self.addEventListener('message', async (event) => {
-  const { job, input, payload } = event.data ?? {};
+  const { job, input, payload, extra } = event.data ?? {};
   try {
     await ready;
-    const result = await worker_run(String(job), String(input), payload ?? undefined, progress);
+    // `extra`: an object that is not bytes (e.g. a File to encrypt), for jobs that take one.
+    const result = await worker_run(String(job), String(input), payload ?? undefined, progress, extra);
     const transfer = result.payload ? [result.payload.buffer] : [];
     self.postMessage({ kind: 'done', output: result.output, payload: result.payload }, transfer);
   } catch (err) {

@@ -1,11 +1,15 @@
 // End to end: dual-drive key custody in headless Chromium, with OPFS folders
 // standing in for the two USB drives (tests/support/opfs.mjs).
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { launch, watchErrors } from './support/browser.mjs';
 import {
-  SLOW, act, chooseFolder, createIdentity, fill, folderShown, openDrives, openPanel, shownFingerprint, unlock,
+  SLOW, act, chooseFolder, createIdentity, fill, folderShown, foreignRecoveryCode, openDrives, openPanel, outcome,
+  rotateKeys, shownFingerprint, unlock,
 } from './support/drives.mjs';
 import { installOpfsPicker, listOpfs, readOpfs, removeOpfs, writeOpfs } from './support/opfs.mjs';
 import { startServer } from './support/server.mjs';
@@ -67,9 +71,7 @@ test('rotate, verify, lose the primary, restore onto a new folder: same identity
   const { code, fingerprint: first } = await createIdentity(page, { primary: 'p1', backup: 'b1', passphrase: PASSPHRASE });
 
   // Rotate: new keys on both drives, old files removed.
-  await openPanel(page, 'Rotate keys');
-  await fill(page, { 'Backup passphrase': PASSPHRASE, 'Passphrase again': PASSPHRASE });
-  let r = await act(page, 'Rotate keys');
+  let r = await rotateKeys(page, PASSPHRASE);
   assert.equal(r.kind, 'done', r.text);
   assert.match(r.text, /key version 1/);
   const rotated = await shownFingerprint(page);
@@ -86,6 +88,9 @@ test('rotate, verify, lose the primary, restore onto a new folder: same identity
   r = await act(page, 'Verify backup');
   assert.equal(r.kind, 'failed');
   assert.match(r.text, /typo, most likely in group 5/);
+  await fill(page, { 'Recovery code (from your Emergency Kit)': foreignRecoveryCode() });
+  r = await act(page, 'Verify backup');
+  assert.match(r.text, /recovery code does not belong to this backup/);
   await fill(page, { 'Backup passphrase': 'not the passphrase', 'Recovery code (from your Emergency Kit)': code });
   r = await act(page, 'Verify backup');
   assert.match(r.text, /^Wrong passphrase/);
@@ -149,6 +154,12 @@ test('bad folders and damaged files are reported in plain words, never crash', S
   assert.equal(r.kind, 'failed');
   assert.match(r.text, /contains files that are not QuantumVault's \(holiday\.jpg, inner\)/);
   assert.deepEqual(await listOpfs(page, 'same'), ['holiday.jpg', 'inner/']);
+
+  // Picking such a folder offers a QuantumVault folder of its own inside it.
+  await chooseFolder(page, 'primary', 'same');
+  await page.getByTestId('primary-suggestion').getByRole('button', { name: 'Use a “QuantumVault” folder inside it' }).click();
+  await folderShown(page, 'primary', 'QuantumVault');
+  assert.deepEqual(await listOpfs(page, 'same'), ['QuantumVault/', 'holiday.jpg', 'inner/']);
 
   // A good identity, then damage: garbage state.json, a truncated token, a corrupt backup.
   const { code } = await createIdentity(page, { primary: 'good', backup: 'good-backup', passphrase: PASSPHRASE });
@@ -221,7 +232,10 @@ test('a PIN-locked primary, a new passphrase and a replacement backup drive', SL
   assert.match(r.text, /protected by a PIN/);
   r = await unlock(page, '0000');
   assert.match(r.text, /^Wrong PIN/);
-  r = await unlock(page, '4711');
+  // Enter in the PIN field unlocks, like the button.
+  await page.getByLabel('PIN (only if you set one)').fill('4711');
+  await page.getByLabel('PIN (only if you set one)').press('Enter');
+  r = await outcome(page);
   assert.equal(r.kind, 'done', r.text);
   assert.equal(await shownFingerprint(page), fingerprint);
   const events = (await readOpfs(page, 'pin-a/audit.log')).toString().trim().split('\n').map((l) => JSON.parse(l).event);
@@ -252,6 +266,67 @@ test('a PIN-locked primary, a new passphrase and a replacement backup drive', SL
   r = await act(page, 'Verify backup');
   assert.equal(r.kind, 'done', r.text);
 
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('without folder access: key files by upload and download, and the capability report says so', SLOW, async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  // Firefox and Safari have no showDirectoryPicker.
+  await page.addInitScript(() => { delete Window.prototype.showDirectoryPicker; delete window.showDirectoryPicker; });
+  await page.goto(server.url);
+  await page.locator('[data-capability="fs-access"][data-available="false"]').waitFor();
+  assert.match(await page.getByTestId('capability-summary').textContent(), /load your key files by upload and save them by download/);
+
+  await openDrives(page, server.url);
+  await page.getByLabel('Primary drive files').waitFor();
+  await fill(page, { 'Backup passphrase': PASSPHRASE, 'Passphrase again': PASSPHRASE });
+  await page.getByRole('region', { name: 'Create your identity' }).getByRole('button', { name: 'Create identity' }).click();
+  await page.getByTestId('recovery-code').waitFor(SLOW);
+  const code = (await page.getByTestId('recovery-code').locator('.code-group').allTextContents()).join('-');
+  const fingerprint = (await page.getByTestId('kit-fingerprint').textContent()).trim();
+  for (const id of ['kit-group-a', 'kit-group-b']) {
+    const n = Number((await page.locator(`label[for="${id}"]`).textContent()).match(/Group (\d+)/)[1]);
+    await page.locator(`#${id}`).fill(code.split('-')[n - 1]);
+  }
+  await page.getByRole('button', { name: /I saved my Emergency Kit/ }).click();
+  await page.locator('[data-testid="identity-state"][data-state="unlocked"]').waitFor();
+
+  // Every written file is offered for download, named for its drive.
+  const dir = await mkdtemp(join(tmpdir(), 'qv-drives-'));
+  const saved = { primary: [], backup: [] };
+  const links = page.getByRole('region', { name: 'Save these files onto your drives' }).getByRole('link');
+  const names = await links.allTextContents();
+  assert.deepEqual(names.sort(), [
+    'Download audit.log for the primary drive', 'Download backup_0.enc for the backup drive',
+    'Download pair.json for the backup drive', 'Download state.json for the primary drive',
+    'Download token_0.bin for the primary drive',
+  ]);
+  for (const link of await links.all()) {
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const path = join(dir, download.suggestedFilename());
+    await download.saveAs(path);
+    saved[/primary/.test(await link.textContent()) ? 'primary' : 'backup'].push(path);
+  }
+
+  // A later visit: load the saved files, unlock, verify the backup.
+  await page.reload();
+  await page.getByLabel('Primary drive files').setInputFiles(saved.primary);
+  await page.getByRole('status').filter({ hasText: 'Loaded 3 file(s) for the primary drive.' }).waitFor();
+  const r = await unlock(page);
+  assert.equal(r.kind, 'done', r.text);
+  assert.equal(await shownFingerprint(page), fingerprint);
+  await page.getByLabel('Backup drive files').setInputFiles(saved.backup);
+  await openPanel(page, 'Verify backup');
+  await fill(page, { 'Backup passphrase': PASSPHRASE, 'Recovery code (from your Emergency Kit)': code });
+  const v = await act(page, 'Verify backup');
+  assert.equal(v.kind, 'done', v.text);
+  // The unlock appended to the audit log: it is offered again.
+  assert.ok((await links.allTextContents()).includes('Download audit.log for the primary drive'));
+
+  await rm(dir, { recursive: true, force: true });
   assert.deepEqual(errors, []);
   await context.close();
 });

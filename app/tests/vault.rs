@@ -198,7 +198,7 @@ async fn local_encrypt_then_decrypt_and_tampering_saves_nothing() {
     let outgoing = Outgoing { file: &file, note: "for bob" };
     let r = encrypt_file(
         &alice,
-        std::slice::from_ref(&bob),
+        &[vault::Recipient { identity: bob.clone(), link: None }],
         outgoing,
         Destination::Local(sink),
         &|_| {},

@@ -392,6 +392,9 @@ async fn rotation_is_signed_by_the_previous_key_and_history_is_kept() {
     assert_eq!(history.entries[0].identity, alice.identity);
     assert!(history.entries[0].rotation_signature.is_none());
     assert_eq!(history.entries[1].rotation_signature.as_ref(), Some(&req.rotation_signature));
+    // What the server serves is exactly what a client can verify from rotation 0.
+    let verified = shared::api::identity::verify_key_history(&history).expect("the history verifies");
+    assert_eq!(verified.last().map(|id| id.fingerprint()), Some(seeds(2).identity().public().fingerprint()));
     // Sign-in now needs the new key.
     let c = s.challenge("alice").await;
     let res = s.client.post(s.url("/auth/session")).json(&Server::answer(&c, &alice.key)).send().await.expect("post");

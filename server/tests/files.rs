@@ -465,4 +465,16 @@ async fn malformed_oversized_and_wrong_type_bodies_are_json_4xx() {
             assert!(!err.message.is_empty());
         }
     }
+    // Without a declared length (chunked), the limit applies as the body is read.
+    let pieces: Vec<Result<bytes::Bytes, std::io::Error>> =
+        (0..70).map(|_| Ok(bytes::Bytes::from(vec![b' '; 1000]))).collect();
+    let res = s
+        .client
+        .post(s.url("/auth/challenge"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(pieces)))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(expect_error(res, StatusCode::PAYLOAD_TOO_LARGE).await.code, "payload_too_large");
 }

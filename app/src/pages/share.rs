@@ -10,11 +10,15 @@ use shared::identity::PublicIdentity;
 use super::vault_widgets::{AccountPanel, FingerprintText, ProgressView};
 use crate::client::account::use_account;
 use crate::client::contacts::{self, KeyStatus};
+use crate::platform::worker::Canceller;
 use crate::session::use_session;
 use crate::vault::errors::VaultFailure;
+use crate::vault::links as vault_links;
 use crate::vault::progress::{Cancel, Progress, bytes_text};
 use crate::vault::send::{Destination, Outgoing, encrypt_file};
+use crate::vault::share_job;
 use crate::vault::sink::Sink;
+use shared::format::vault::Recipient;
 
 /// A chosen recipient and what we know about their key.
 #[derive(Clone)]
@@ -58,6 +62,7 @@ pub fn Share() -> impl IntoView {
     let current = RwSignal::new(None::<String>);
     let results = RwSignal::new(Vec::<(String, bool, String)>::new());
     let cancel = StoredValue::new_local(Cancel::default());
+    let worker_cancel = StoredValue::new_local(None::<Canceller>);
 
     let add_recipient = move || {
         let name = who.get_untracked().trim().to_owned();
@@ -105,8 +110,17 @@ pub fn Share() -> impl IntoView {
             pick_error.set(Some("Accept or remove the recipients whose key changed first.".to_owned()));
             return;
         }
-        let keys: Vec<PublicIdentity> = chosen.iter().filter_map(|p| p.key().cloned()).collect();
+        let keys: Vec<Recipient> = chosen
+            .iter()
+            .filter_map(|p| Some(Recipient { identity: p.key()?.clone(), link: vault_links::key_for(&p.username) }))
+            .collect();
+        let has_links = keys.iter().any(|r| r.link.is_some());
         let usernames: Vec<String> = chosen.iter().map(|p| p.username.clone()).collect();
+        let recipients: Vec<(String, PublicIdentity)> =
+            chosen.iter().filter_map(|p| Some((p.username.clone(), p.key()?.clone()))).collect();
+        // `?pipeline=page` keeps the work on the page (for comparisons in benchmarks).
+        let force_page =
+            web_sys::window().and_then(|w| w.location().search().ok()).is_some_and(|q| q.contains("pipeline=page"));
         let note_text = note.get_untracked();
         let c = Cancel::default();
         cancel.set_value(c.clone());
@@ -132,11 +146,35 @@ pub fn Share() -> impl IntoView {
                 } else {
                     Destination::Upload(usernames.clone())
                 };
-                let outgoing = Outgoing { file: &file, note: &note_text };
-                let r = encrypt_file(&sender, &keys, outgoing, destination, &|p| progress.set(Some(p)), &c).await;
+                let mut in_worker = false;
+                let r = match destination {
+                    // Uploads run in the background worker when there is one.
+                    Destination::Upload(_) if !force_page && !has_links => {
+                        let on_progress = Box::new(move |p| progress.set(Some(p)));
+                        match share_job::start(&unlocked.keyring.current, &recipients, &file, &note_text, on_progress) {
+                            Ok((done, canceller)) => {
+                                in_worker = true;
+                                worker_cancel.set_value(Some(canceller));
+                                let r = done.await;
+                                worker_cancel.set_value(None);
+                                r
+                            }
+                            Err(_) => {
+                                let outgoing = Outgoing { file: &file, note: &note_text };
+                                encrypt_file(&sender, &keys, outgoing, destination, &|p| progress.set(Some(p)), &c)
+                                    .await
+                            }
+                        }
+                    }
+                    destination => {
+                        let outgoing = Outgoing { file: &file, note: &note_text };
+                        encrypt_file(&sender, &keys, outgoing, destination, &|p| progress.set(Some(p)), &c).await
+                    }
+                };
                 let entry = match r {
                     Ok(Some(info)) => {
-                        (name, true, format!("shared ({} encrypted, id {})", bytes_text(info.size), info.id))
+                        let place = if in_worker { "in the background worker" } else { "on this page" };
+                        (name, true, format!("shared ({} encrypted {place}, id {})", bytes_text(info.size), info.id))
                     }
                     Ok(None) => (name, true, "encrypted and saved on this device".to_owned()),
                     Err(VaultFailure::Cancelled) => {
@@ -268,7 +306,10 @@ pub fn Share() -> impl IntoView {
             {move || current.get().map(|name| view! {
                 <div class="transfer-box">
                     <ProgressView progress=progress.into() label=Signal::derive(move || format!("Encrypting and uploading {name}"))/>
-                    <button type="button" class="secondary" on:click=move |_| cancel.with_value(Cancel::cancel)>"Cancel"</button>
+                    <button type="button" class="secondary" on:click=move |_| {
+                        cancel.with_value(Cancel::cancel);
+                        worker_cancel.with_value(|w| if let Some(w) = w { w.cancel() });
+                    }>"Cancel"</button>
                 </div>
             })}
             <ul class="results" aria-label="Results">

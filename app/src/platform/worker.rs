@@ -266,6 +266,18 @@ pub fn start<J: Job>(
     payload: Vec<u8>,
     on_progress: impl Fn(JobProgress) + 'static,
 ) -> Result<RunningJob<J>, WorkerError> {
+    start_with::<J>(input, payload, &JsValue::UNDEFINED, on_progress)
+}
+
+/// [`start`] with an `extra` object posted alongside (structured-cloned,
+/// e.g. a `File` the job reads); the job takes it with
+/// [`super::worker_entry::take_extra`].
+pub fn start_with<J: Job>(
+    input: &J::Input,
+    payload: Vec<u8>,
+    extra: &JsValue,
+    on_progress: impl Fn(JobProgress) + 'static,
+) -> Result<RunningJob<J>, WorkerError> {
     let input = serde_json::to_string(input).map_err(|e| WorkerError::Data(e.to_string()))?;
     let worker = match IDLE.with(|idle| idle.borrow_mut().pop()) {
         Some(w) => w,
@@ -314,6 +326,9 @@ pub fn start<J: Job>(
     let request = Object::new();
     let _ = Reflect::set(&request, &"job".into(), &J::NAME.into());
     let _ = Reflect::set(&request, &"input".into(), &input.into());
+    if !extra.is_undefined() {
+        let _ = Reflect::set(&request, &"extra".into(), extra);
+    }
     let transfer = Array::new();
     if !payload.is_empty() {
         let bytes = Uint8Array::from(payload.as_slice());

@@ -18,7 +18,9 @@ pub async fn worker_run(
     input: String,
     payload: Option<Vec<u8>>,
     progress: js_sys::Function,
+    extra: JsValue,
 ) -> Result<JsValue, JsValue> {
+    EXTRA.with(|e| *e.borrow_mut() = Some(extra));
     let mut sink = ProgressSink::new(move |done, total, label| {
         let _ = progress.call3(&JsValue::NULL, &done.into(), &total.into(), &label.into());
     });
@@ -31,6 +33,16 @@ pub async fn worker_run(
     Ok(answer.into())
 }
 
+thread_local! {
+    static EXTRA: std::cell::RefCell<Option<JsValue>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The request's `extra` object (e.g. a `File`), for jobs that take one;
+/// `None` if taken already or not sent.
+pub fn take_extra() -> Option<JsValue> {
+    EXTRA.with(|e| e.borrow_mut().take()).filter(|v| !v.is_undefined() && !v.is_null())
+}
+
 /// The jobs this worker knows, by name.
 async fn dispatch(
     job: &str,
@@ -41,6 +53,9 @@ async fn dispatch(
     match job {
         Bb84Run::NAME => run_job::<Bb84Run>(input, payload, sink).await,
         Bb84Series::NAME => run_job::<Bb84Series>(input, payload, sink).await,
+        crate::vault::share_job::VaultShare::NAME => {
+            run_job::<crate::vault::share_job::VaultShare>(input, payload, sink).await
+        }
         _ => Err(format!("this version of the app has no background job called {job:?}; reload the page")),
     }
 }

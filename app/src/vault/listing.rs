@@ -40,8 +40,7 @@ pub async fn details(keyring: &Keyring, info: &FileInfo) -> Result<Details, Vaul
         let bytes = transport::bytes(response).await?;
         match parse_header(&bytes)? {
             Some((raw, _)) => {
-                let no_links = |_: &[u8; shared::format::vault::LINK_ID_LEN]| None;
-                let opened = raw.open(keyring, &no_links)?;
+                let opened = raw.open(keyring, &super::links::key_by_id)?;
                 let m = &opened.metadata;
                 return Ok(Details {
                     name: m.name.clone(),

@@ -9,9 +9,11 @@
 
 pub mod errors;
 pub mod input;
+pub mod links;
 pub mod listing;
 pub mod progress;
 pub mod receive;
 pub mod send;
+pub mod share_job;
 pub mod sink;
 pub mod verified;

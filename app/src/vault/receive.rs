@@ -43,8 +43,7 @@ pub async fn decrypt(
     progress: &dyn Fn(Progress),
     cancel: &Cancel,
 ) -> Result<(Verified, Saved), VaultFailure> {
-    let no_links = |_: &[u8; shared::format::vault::LINK_ID_LEN]| None;
-    let mut decoder = WebVaultDecoder::new(keyring, &no_links, Backend::Auto);
+    let mut decoder = WebVaultDecoder::new(keyring, &super::links::key_by_id, Backend::Auto);
     let total = source.total(size);
     let started = now_ms();
     let done = std::cell::Cell::new(0u64);

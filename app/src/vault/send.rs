@@ -11,7 +11,7 @@ use shared::api::{FileInfo, UploadStatus};
 use shared::crypto::rng::os_rng;
 use shared::format::stream::{HEADER_LEN, ciphertext_len};
 use shared::format::vault::{Metadata, Recipient, TRAILER_LEN};
-use shared::identity::{Identity, PublicIdentity};
+use shared::identity::Identity;
 
 use super::errors::VaultFailure;
 use super::input::FileInput;
@@ -175,8 +175,8 @@ impl Out {
     }
 }
 
-/// Encrypts `outgoing` from `sender` for `recipients` (the sender is always
-/// added) and writes it to `destination`. Returns the server's record for
+/// Encrypts `outgoing` from `sender` for `recipients` (each with the
+/// pair's BB84 link key if there is one; the sender is always added) and writes it to `destination`. Returns the server's record for
 /// uploads. On failure or cancel, the partial upload is deleted and a
 /// local destination is aborted.
 ///
@@ -184,16 +184,15 @@ impl Out {
 /// [`VaultFailure`].
 pub async fn encrypt_file(
     sender: &Identity,
-    recipients: &[PublicIdentity],
+    recipients: &[Recipient],
     outgoing: Outgoing<'_>,
     destination: Destination,
     progress: &dyn Fn(Progress),
     cancel: &Cancel,
 ) -> Result<Option<FileInfo>, VaultFailure> {
     let meta = metadata_of(outgoing.file, outgoing.note);
-    let recips: Vec<Recipient> = recipients.iter().map(|p| Recipient { identity: p.clone(), link: None }).collect();
     let mut rng = os_rng();
-    let (mut enc, header) = WebVaultEncoder::new(sender, &recips, &meta, &mut rng, Backend::Auto).await?;
+    let (mut enc, header) = WebVaultEncoder::new(sender, recipients, &meta, &mut rng, Backend::Auto).await?;
     let total = vault_len(header.len(), meta.size).ok_or(VaultFailure::Format("file too large".into()))?;
     let mut out = match destination {
         Destination::Upload(usernames) => {

@@ -238,30 +238,6 @@ impl Server {
     }
 }
 
-impl Server {
-    /// Sends `total` bytes (repeats of `chunk`, whose length divides every
-    /// piece) to an announced upload in streamed pieces of `piece` bytes, so
-    /// the client never holds a whole piece in memory.
-    pub async fn upload_streamed(&self, user: &TestUser, id: &str, total: usize, piece: usize, chunk: &bytes::Bytes) {
-        let mut offset = 0;
-        while offset < total {
-            let len = piece.min(total - offset);
-            let parts: Vec<Result<bytes::Bytes, std::io::Error>> =
-                (0..len / chunk.len()).map(|_| Ok(chunk.clone())).collect();
-            let res = self
-                .authed(self.client.patch(self.url(&format!("/files/{id}/content"))), user)
-                .header("upload-offset", offset.to_string())
-                .header("content-length", len.to_string())
-                .body(reqwest::Body::wrap_stream(futures_util::stream::iter(parts)))
-                .send()
-                .await
-                .expect("patch");
-            assert_eq!(res.status(), StatusCode::OK);
-            offset += len;
-        }
-    }
-}
-
 /// Reads a JSON body, asserting the status first.
 pub async fn expect_json<T: DeserializeOwned>(res: reqwest::Response, status: StatusCode) -> T {
     let got = res.status();

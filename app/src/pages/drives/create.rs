@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use super::argon;
 use super::errors::explain;
+use super::fields::ActionForm;
 use super::fields::{NewPassphrase, PinChoice, passphrase_problem, pin_problem};
 use super::run::{allowed, now, run, step};
 use super::state::{Notice, use_drives};
@@ -55,7 +56,7 @@ pub fn CreatePanel() -> impl IntoView {
         passphrase_problem(pass, confirm).or_else(|| pin_problem(use_pin, pin))
     };
 
-    let create = move |_| {
+    let create = move || {
         let (Some(primary), Some(backup)) = (st.primary.get_untracked(), st.backup.get_untracked()) else {
             return;
         };
@@ -131,13 +132,15 @@ pub fn CreatePanel() -> impl IntoView {
                 </section>
             }>
             <section class="card" aria-labelledby="create-title">
+            <ActionForm on_submit=create>
                 <h2 id="create-title">"Create your identity"</h2>
                 <p>"Your keys go on the primary drive, a sealed copy on the backup drive. The backup opens only with your passphrase "
                    <em>"and"</em>" the recovery code from the Emergency Kit you will print next."</p>
                 <NewPassphrase pass=pass confirm=confirm id="create" label="Backup passphrase"/>
                 <PinChoice use_pin=use_pin pin=pin id="create-pin"/>
                 <p class="muted" data-testid="create-problem">{move || problem().unwrap_or_else(|| "Ready.".to_owned())}</p>
-                <button type="button" disabled=move || st.busy() || problem().is_some() on:click=create>"Create identity"</button>
+                <button type="submit" disabled=move || st.busy() || problem().is_some()>"Create identity"</button>
+            </ActionForm>
             </section>
             </Show>
         }>

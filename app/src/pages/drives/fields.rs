@@ -75,3 +75,15 @@ pub fn PinChoice(use_pin: RwSignal<bool>, pin: RwSignal<String>, id: &'static st
         </Show>
     }
 }
+
+/// A panel's form: Enter in any field runs the action, like its button
+/// (which must be `type="submit"`), and password managers see a form.
+#[component]
+pub fn ActionForm(on_submit: impl Fn() + 'static, children: Children) -> impl IntoView {
+    view! {
+        <form class="action-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            on_submit();
+        }>{children()}</form>
+    }
+}

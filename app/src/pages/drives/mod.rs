@@ -7,6 +7,7 @@ pub mod argon;
 pub mod audit_log;
 pub mod create;
 pub mod errors;
+pub mod fallback;
 pub mod fields;
 pub mod pickers;
 pub mod reseal;
@@ -127,6 +128,7 @@ pub fn Drives() -> impl IntoView {
             }).collect_view()}
         </nav>
         <Outcome/>
+        <fallback::Downloads/>
         {move || match panel.get() {
             Panel::Create => view! { <create::CreatePanel/> }.into_any(),
             Panel::Unlock => view! { <unlock::UnlockPanel/> }.into_any(),

@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use super::argon;
 use super::errors::explain;
+use super::fields::ActionForm;
 use super::fields::{Field, NewPassphrase, passphrase_problem};
 use super::run::{allowed_both, need_both, now, run, step};
 use super::state::use_drives;
@@ -78,7 +79,7 @@ pub fn ResealPanel(kind: Reseal) -> impl IntoView {
     let pass = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
 
-    let go = move |_| {
+    let go = move || {
         let Some((primary, backup)) = need_both(st) else { return };
         let passphrase = Zeroizing::new(pass.get_untracked());
         let pin_value = Zeroizing::new(pin.get_untracked());
@@ -104,12 +105,13 @@ pub fn ResealPanel(kind: Reseal) -> impl IntoView {
 
     view! {
         <section class="card" aria-labelledby=format!("{}-title", kind.id())>
+            <ActionForm on_submit=go>
             <h2 id=format!("{}-title", kind.id())>{kind.title()}</h2>
             <p>{kind.intro()}</p>
             <Field id=format!("{}-pin", kind.id()) label="PIN (only if you set one)" value=pin/>
             <NewPassphrase pass=pass confirm=confirm id=kind.id() label=kind.label()/>
-            <button type="button" disabled=move || st.busy() || passphrase_problem(pass, confirm).is_some()
-                on:click=go>{kind.title()}</button>
-        </section>
+            <button type="submit" disabled=move || st.busy() || passphrase_problem(pass, confirm).is_some()>{kind.title()}</button>
+        </ActionForm>
+            </section>
     }
 }

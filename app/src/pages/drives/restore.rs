@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use super::argon;
 use super::errors::explain;
+use super::fields::ActionForm;
 use super::fields::{Field, PinChoice, pin_problem};
 use super::run::{allowed_both, need_both, now, run, step};
 use super::state::use_drives;
@@ -24,7 +25,7 @@ pub fn RestorePanel() -> impl IntoView {
     let use_pin = RwSignal::new(false);
     let pin = RwSignal::new(String::new());
 
-    let restore = move |_| {
+    let restore = move || {
         let Some((primary, backup)) = need_both(st) else { return };
         let passphrase = Zeroizing::new(pass.get_untracked());
         let typed = Zeroizing::new(code.get_untracked());
@@ -59,12 +60,14 @@ pub fn RestorePanel() -> impl IntoView {
 
     view! {
         <section class="card" aria-labelledby="restore-title">
+            <ActionForm on_submit=restore>
             <h2 id="restore-title">"Restore from backup"</h2>
             <p>"Lost or broken primary drive? Choose an " <strong>"empty"</strong> " folder on a new USB stick as the primary drive above, plug in your backup drive, and type your passphrase and the recovery code from your Emergency Kit."</p>
             <Field id="restore-pass" label="Backup passphrase" value=pass autocomplete="current-password"/>
             <Field id="restore-code" label="Recovery code (from your Emergency Kit)" value=code kind="text"/>
             <PinChoice use_pin=use_pin pin=pin id="restore-pin"/>
-            <button type="button" disabled=move || st.busy() || pin_problem(use_pin, pin).is_some() on:click=restore>"Restore"</button>
-        </section>
+            <button type="submit" disabled=move || st.busy() || pin_problem(use_pin, pin).is_some()>"Restore"</button>
+        </ActionForm>
+            </section>
     }
 }

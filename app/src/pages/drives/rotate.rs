@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use super::argon;
 use super::errors::explain;
+use super::fields::ActionForm;
 use super::fields::{Field, NewPassphrase, passphrase_problem};
 use super::run::{allowed_both, need_both, now, run, step};
 use super::state::{Notice, use_drives};
@@ -30,7 +31,7 @@ pub fn RotatePanel() -> impl IntoView {
         passphrase_problem(pass, confirm)
     };
 
-    let rotate = move |_| {
+    let rotate = move || {
         let Some((primary, backup)) = need_both(st) else { return };
         let Some(previous) = session.identity.get_untracked() else {
             st.notice.set(Some(Notice::Failed("Unlock first.".to_owned())));
@@ -71,12 +72,14 @@ pub fn RotatePanel() -> impl IntoView {
 
     view! {
         <section class="card" aria-labelledby="rotate-title">
+            <ActionForm on_submit=rotate>
             <h2 id="rotate-title">"Rotate keys"</h2>
             <p>"Makes new keys on the primary drive and a new sealed backup on the backup drive. Do it if a drive may have been copied, and now and then. Both drives must be plugged in."</p>
             <Field id="rotate-pin" label="PIN (only if you set one)" value=pin/>
             <NewPassphrase pass=pass confirm=confirm id="rotate" label="Backup passphrase"/>
             <p class="muted">{move || problem().unwrap_or_else(|| "Ready.".to_owned())}</p>
-            <button type="button" disabled=move || st.busy() || problem().is_some() on:click=rotate>"Rotate keys"</button>
-        </section>
+            <button type="submit" disabled=move || st.busy() || problem().is_some()>"Rotate keys"</button>
+        </ActionForm>
+            </section>
     }
 }

@@ -8,6 +8,7 @@ use shared::drive::audit::{self, Event};
 use zeroize::Zeroizing;
 
 use super::errors::explain;
+use super::fields::ActionForm;
 use super::fields::Field;
 use super::run::{allowed_both, need_both, now, run, step};
 use super::state::use_drives;
@@ -20,7 +21,7 @@ pub fn VerifyPanel() -> impl IntoView {
     let pass = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
 
-    let verify = move |_| {
+    let verify = move || {
         let Some((primary, backup)) = need_both(st) else { return };
         let passphrase = Zeroizing::new(pass.get_untracked());
         let typed = Zeroizing::new(code.get_untracked());
@@ -49,11 +50,13 @@ pub fn VerifyPanel() -> impl IntoView {
 
     view! {
         <section class="card" aria-labelledby="verify-title">
+            <ActionForm on_submit=verify>
             <h2 id="verify-title">"Verify backup"</h2>
             <p>"Proves, without changing anything, that your backup drive opens with your passphrase and your Emergency Kit and holds the same keys as your primary drive. Do it after set-up and now and then."</p>
             <Field id="verify-pass" label="Backup passphrase" value=pass autocomplete="current-password"/>
             <Field id="verify-code" label="Recovery code (from your Emergency Kit)" value=code kind="text"/>
-            <button type="button" disabled=move || st.busy() on:click=verify>"Verify backup"</button>
-        </section>
+            <button type="submit" disabled=move || st.busy()>"Verify backup"</button>
+        </ActionForm>
+            </section>
     }
 }

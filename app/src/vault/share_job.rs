@@ -1,0 +1,139 @@
+//! The share pipeline as a background job (`platform::worker`), so
+//! encryption, hashing and upload run off the page's thread. The page posts
+//! the `File` (structured clone: no bytes are copied), the recipients'
+//! public identities and usernames as JSON, and the sender's two seeds as
+//! the byte payload (transferred, wiped in the worker's wasm after use);
+//! progress comes back as messages. Cancelling terminates the worker.
+//! Shares that mix in a BB84 link key run on the page instead (the link
+//! key is not sent to the worker).
+
+use std::cell::RefCell;
+
+use serde::{Deserialize, Serialize};
+use shared::api::FileInfo;
+use shared::api::b64;
+use shared::crypto::secret::Secret32;
+use shared::format::vault::Recipient;
+use shared::identity::{IdentitySeeds, PublicIdentity};
+use wasm_bindgen::JsCast;
+use zeroize::Zeroizing;
+
+use super::errors::VaultFailure;
+use super::progress::{Cancel, Progress, now_ms};
+use super::send::{Destination, Outgoing, encrypt_file};
+use crate::platform::worker::{self, Canceller, Job, JobProgress, ProgressSink, WorkerError};
+use crate::platform::worker_entry::take_extra;
+
+/// Share one file: encrypt in the worker and upload from it.
+pub struct VaultShare;
+
+/// What the job needs besides the file and the seeds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShareInput {
+    /// Usernames the server lets fetch the file.
+    pub recipients: Vec<String>,
+    /// Their public identities (`QVID` bytes, base64url), same order.
+    pub keys: Vec<String>,
+    /// Note for the recipients (encrypted).
+    pub note: String,
+}
+
+/// Label of progress reports while waiting for the connection.
+const WAITING: &str = "waiting";
+
+/// Seeds as the payload: `u32 rotation ‖ ML-DSA ξ[32] ‖ X-Wing seed[32]`.
+#[must_use]
+pub fn seeds_payload(seeds: &IdentitySeeds) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(68));
+    out.extend_from_slice(&seeds.rotation.to_be_bytes());
+    out.extend_from_slice(seeds.sign_seed.expose());
+    out.extend_from_slice(seeds.kem_seed.expose());
+    out
+}
+
+fn seeds_from(payload: &[u8]) -> Option<IdentitySeeds> {
+    let rotation = u32::from_be_bytes(payload.get(..4)?.try_into().ok()?);
+    Some(IdentitySeeds {
+        rotation,
+        sign_seed: Secret32::from_slice(payload.get(4..36)?)?,
+        kem_seed: Secret32::from_slice(payload.get(36..68).filter(|_| payload.len() == 68)?)?,
+    })
+}
+
+impl Job for VaultShare {
+    const NAME: &'static str = "vault.share";
+    type Input = ShareInput;
+    type Output = Option<FileInfo>;
+
+    async fn run(
+        input: ShareInput,
+        payload: Vec<u8>,
+        progress: &mut ProgressSink,
+    ) -> Result<(Option<FileInfo>, Vec<u8>), String> {
+        let payload = Zeroizing::new(payload);
+        let seeds = seeds_from(&payload).ok_or("the sender's keys did not arrive intact")?;
+        drop(payload);
+        let file: web_sys::File =
+            take_extra().and_then(|v| v.dyn_into().ok()).ok_or("the file to share did not arrive")?;
+        let keys = input
+            .keys
+            .iter()
+            .map(|k| b64::decode(k).and_then(|b| PublicIdentity::from_bytes(&b).ok()))
+            .map(|k| k.map(|identity| Recipient { identity, link: None }))
+            .collect::<Option<Vec<_>>>()
+            .ok_or("a recipient's key did not arrive intact")?;
+        let sender = seeds.identity();
+        let sink = RefCell::new(progress);
+        let report = |p: Progress| {
+            sink.borrow_mut().report(p.done as f64, p.total as f64, if p.waiting { WAITING } else { "encrypting" });
+        };
+        let outgoing = Outgoing { file: &file, note: &input.note };
+        let destination = Destination::Upload(input.recipients);
+        let info = encrypt_file(&sender, &keys, outgoing, destination, &report, &Cancel::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((info, Vec::new()))
+    }
+}
+
+/// Starts sharing `file` in a background worker. `on_progress` gets page-side
+/// [`Progress`] reports. Returns the running job's future and its canceller.
+///
+/// # Errors
+/// [`WorkerError`] if no worker can be started (the caller then runs the
+/// pipeline on the page).
+pub fn start(
+    seeds: &IdentitySeeds,
+    recipients: &[(String, PublicIdentity)],
+    file: &web_sys::File,
+    note: &str,
+    on_progress: Box<dyn Fn(Progress)>,
+) -> Result<(impl std::future::Future<Output = Result<Option<FileInfo>, VaultFailure>> + use<>, Canceller), WorkerError>
+{
+    let input = ShareInput {
+        recipients: recipients.iter().map(|(u, _)| u.clone()).collect(),
+        keys: recipients.iter().map(|(_, k)| b64::encode(&k.to_bytes())).collect(),
+        note: note.to_owned(),
+    };
+    let started = now_ms();
+    let payload = seeds_payload(seeds);
+    let job = worker::start_with::<VaultShare>(&input, payload.to_vec(), file, move |p: JobProgress| {
+        on_progress(Progress {
+            done: p.done as u64,
+            total: p.total as u64,
+            started_ms: started,
+            now_ms: now_ms(),
+            waiting: p.label == WAITING,
+        });
+    })?;
+    drop(payload);
+    let canceller = job.canceller();
+    let done = async move {
+        match job.finish().await {
+            Ok((info, _)) => Ok(info),
+            Err(WorkerError::Cancelled) => Err(VaultFailure::Cancelled),
+            Err(e) => Err(VaultFailure::Crypto(e.to_string())),
+        }
+    };
+    Ok((done, canceller))
+}

@@ -1,0 +1,107 @@
+// Benchmark (not part of the test suite): an end-to-end browser share of a
+// large file on loopback — encrypt + upload from the Share page, and
+// download + decrypt + verify from the Vault page — against raw WebCrypto
+// AES-256-GCM over the same number of bytes in the same page. Prints JSON.
+//
+//   QV_SERVER_BIN=… QV_SITE_DIR=dist node tests/bench/vault-share.mjs
+//   QV_BENCH_MIB=1024 (default) · QV_BENCH_PIPELINE=worker|page (default worker)
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { launch } from '../support/browser.mjs';
+import { createIdentity, openDrives } from '../support/drives.mjs';
+import { installOpfsPicker } from '../support/opfs.mjs';
+import { installSavePicker } from '../support/save_picker.mjs';
+import { startServer } from '../support/server.mjs';
+
+const MIB = Number(process.env.QV_BENCH_MIB || 1024);
+const PIPELINE = process.env.QV_BENCH_PIPELINE || 'worker';
+const LONG = { timeout: 60 * 60_000 };
+
+const work = await mkdtemp(join(tmpdir(), 'qv-bench-'));
+const server = await startServer();
+const browser = await launch();
+try {
+  const path = join(work, 'bench.bin');
+  const block = randomBytes(16 * 1024 * 1024);
+  const fh = await open(path, 'w');
+  for (let done = 0; done < MIB * 1048576; done += block.length) await fh.write(block, 0, Math.min(block.length, MIB * 1048576 - done));
+  await fh.close();
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await installOpfsPicker(page);
+  await installSavePicker(page);
+  await openDrives(page, server.url);
+  await createIdentity(page, { primary: 'bench-usb', backup: 'bench-backup', passphrase: 'violet harbour quietly nine lanterns bench' });
+  const nav = (label) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
+  await nav('Vault');
+  await page.getByLabel('Username').fill('bench');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByTestId('signed-in-as').waitFor(LONG);
+
+  // Raw WebCrypto AES-256-GCM over the same bytes, 1 MiB per call, 8 calls in flight.
+  const rawSecs = await page.evaluate(async (mib) => {
+    const key = await crypto.subtle.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), 'AES-GCM', false, ['encrypt']);
+    const buf = crypto.getRandomValues(new Uint8Array(65536));
+    const chunk = new Uint8Array(1048576);
+    for (let i = 0; i < 16; i++) chunk.set(buf, i * 65536);
+    const t0 = performance.now();
+    let inflight = [];
+    for (let i = 0; i < mib; i++) {
+      const iv = new Uint8Array(12);
+      new DataView(iv.buffer).setUint32(8, i);
+      inflight.push(crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, chunk));
+      if (inflight.length >= 8) {
+        await Promise.all(inflight);
+        inflight = [];
+      }
+    }
+    await Promise.all(inflight);
+    return (performance.now() - t0) / 1000;
+  }, MIB);
+
+  // Share (encrypt + upload) to oneself.
+  await nav('Share');
+  if (PIPELINE === 'page') await page.evaluate(() => history.replaceState(history.state, '', '/share?pipeline=page'));
+  await page.getByLabel('Files to share').setInputFiles(path);
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Encrypt and share' }).click();
+  const result = page.getByTestId('share-result');
+  await result.waitFor(LONG);
+  const shareSecs = (Date.now() - t0) / 1000;
+  const shareText = await result.textContent();
+  if ((await result.getAttribute('data-ok')) !== 'true') throw new Error(shareText);
+
+  // Receive: download + decrypt + verify into an OPFS "Save as" file.
+  await nav('Vault');
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.locator('tr[data-name="bench.bin"]').waitFor(LONG);
+  const t1 = Date.now();
+  await page.getByRole('button', { name: 'Download bench.bin' }).click();
+  const got = page.getByTestId('download-result');
+  await got.waitFor(LONG);
+  const receiveSecs = (Date.now() - t1) / 1000;
+  if ((await got.getAttribute('data-ok')) !== 'true') throw new Error(await got.textContent());
+
+  const rate = (secs) => Number((MIB / secs).toFixed(1));
+  console.log(JSON.stringify({
+    bench: 'vault-share',
+    mib: MIB,
+    pipeline: PIPELINE,
+    raw_webcrypto_mib_s: rate(rawSecs),
+    share_mib_s: rate(shareSecs),
+    share_vs_raw: Number((rawSecs / shareSecs).toFixed(3)),
+    receive_mib_s: rate(receiveSecs),
+    receive_vs_raw: Number((rawSecs / receiveSecs).toFixed(3)),
+    share_secs: shareSecs,
+    receive_secs: receiveSecs,
+    raw_secs: Number(rawSecs.toFixed(3)),
+  }));
+} finally {
+  await browser.close();
+  await server.cleanup();
+  await rm(work, { recursive: true, force: true });
+}

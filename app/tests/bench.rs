@@ -33,6 +33,8 @@ use web_sys::{AesGcmParams, CryptoKey};
 
 #[path = "bench/core_ops.rs"]
 mod core_ops;
+#[path = "bench/memory.rs"]
+mod memory;
 
 use core_ops::CoreSizes;
 
@@ -49,6 +51,8 @@ struct Sizes {
     rust_total: usize,
     /// Rounds of the WebCrypto measurements (medians are compared).
     rounds: usize,
+    /// Bytes through the stream encryptor while memory is watched.
+    memory_total: usize,
     core: CoreSizes,
 }
 
@@ -56,6 +60,7 @@ const FULL: Sizes = Sizes {
     web_total: 256 << 20,
     rust_total: 32 << 20,
     rounds: 5,
+    memory_total: 2 << 30,
     core: CoreSizes {
         pq_ops: 50,
         argon_policy: true,
@@ -69,6 +74,7 @@ const SMOKE: Sizes = Sizes {
     web_total: 2 * PIECE,
     rust_total: PIECE,
     rounds: 1,
+    memory_total: 4 * PIECE,
     core: CoreSizes { pq_ops: 1, argon_policy: false, photons: 10_000, cascade_frames: 2, toeplitz_bits: 10_000 },
 };
 
@@ -296,6 +302,8 @@ async fn bench_all(s: &Sizes) {
         enc / raw_enc >= 0.8
     );
 
+    // Before Argon2id, whose 64 MiB would hide any growth of wasm memory.
+    memory::stream_encrypt_peak(s.memory_total).await;
     core_ops::post_quantum(&s.core);
     core_ops::argon2(&s.core);
     core_ops::bb84(&s.core);

@@ -4,7 +4,7 @@
 //! same client in the same run:
 //!
 //! - upload and download of one large file (1 GiB) vs nginx PUT/GET,
-//!   best of two interleaved rounds;
+//!   best of three interleaved rounds;
 //! - 100 concurrent downloads: errors, p50/p99 latency;
 //! - peak server RSS (VmHWM) after a 10 MiB round trip and after the large
 //!   ones (flat = memory does not grow with file size).
@@ -43,7 +43,7 @@ fn sizes() -> Sizes {
     if smoke {
         Sizes { small: 1 << 20, large: mib(4), rounds: 1, concurrent: 10, concurrent_bytes: 64 << 10 }
     } else {
-        Sizes { small: 10 << 20, large: mib(1024), rounds: 2, concurrent: 100, concurrent_bytes: 1 << 20 }
+        Sizes { small: 10 << 20, large: mib(1024), rounds: 3, concurrent: 100, concurrent_bytes: 1 << 20 }
     }
 }
 

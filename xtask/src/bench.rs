@@ -64,8 +64,8 @@ pub fn run(smoke: bool) -> Result<(), String> {
     .fill(timed("server", || bench_server::run(&mode)));
     let memory = Section::new(
         "Memory and end-to-end share (browser + server)",
-        "The browser share flow (`tests/bench/vault-share.mjs`) driven by playwright-core; peak JS heap from Chromium, \
-         peak server RSS from /proc.",
+        "The vault share flow (`tests/bench/vault-share.mjs`: Share page → server → Vault page, playwright-core, OPFS \
+         pickers) with 1 GiB and 2 GiB files; peak RSS of the server and of Chromium's renderer sampled from /proc.",
     )
     .fill(timed("share", || {
         server_bin.and_then(|bin| bench_browser::share(&mode, site.as_ref().map_err(Clone::clone)?, &bin))
@@ -103,16 +103,32 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 /// Runs a command in the workspace root, echoing its standard output line
 /// by line as it comes, and returns that output.
 pub fn capture(program: &str, args: &[String], env: &[(&str, String)]) -> Result<String, String> {
-    use std::io::BufRead;
+    let (child, line) = spawn_piped(program, args, env)?;
+    drain(child, &line)
+}
+
+/// Starts a command in the workspace root with its standard output piped;
+/// returns it with its command line (for messages).
+pub fn spawn_piped(
+    program: &str,
+    args: &[String],
+    env: &[(&str, String)],
+) -> Result<(std::process::Child, String), String> {
     let line = format!("{program} {}", args.join(" "));
     println!("$ {line}");
-    let mut child = std::process::Command::new(program)
+    let child = std::process::Command::new(program)
         .args(args)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .current_dir(root())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("could not start `{line}`: {e}"))?;
+    Ok((child, line))
+}
+
+/// Echoes and collects a child's standard output until it exits; fails if it fails.
+pub fn drain(mut child: std::process::Child, line: &str) -> Result<String, String> {
+    use std::io::BufRead;
     let mut text = String::new();
     if let Some(out) = child.stdout.take() {
         for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {

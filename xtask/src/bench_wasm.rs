@@ -60,6 +60,21 @@ fn rows(r: &[Value]) -> Vec<Row> {
         Row::maybe("Pure-Rust wasm stream decryption", mbs("rust_decrypt_mb_s"), MISSING)
             .anchor("raw WebCrypto AES-GCM", mbs("raw_decrypt_mb_s")),
     ];
+    let mib = |key: &str| field(r, "stream_memory", key).map(|b| Figure::new(b / 1048576.0, "MiB"));
+    let streamed =
+        field(r, "stream_memory", "bytes").map_or_else(String::new, |b| format!(" {:.0} MiB", b / 1048576.0));
+    rows.push(
+        Row::maybe(format!("wasm memory after stream-encrypting{streamed}"), mib("wasm_after"), MISSING)
+            .anchor("before", mib("wasm_before"))
+            .target(Target::RatioAtMost(1.25))
+            .note("the app's WebCrypto stream path, 1 MiB pieces in, output dropped; linear memory never shrinks, so this is its peak"),
+    );
+    rows.push(
+        Row::maybe(format!("Peak JS heap while stream-encrypting{streamed}"), mib("js_heap_peak"), MISSING)
+            .anchor("before", mib("js_heap_before"))
+            .target(Target::AtMost(256.0))
+            .note("Chromium's performance.memory, sampled after every piece (coarse, lags the GC)"),
+    );
     for (what, bench) in [
         ("ML-DSA-65 sign (wasm)", "wasm_mldsa65_sign"),
         ("ML-DSA-65 verify (wasm)", "wasm_mldsa65_verify"),

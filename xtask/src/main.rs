@@ -11,6 +11,7 @@ mod bench_browser;
 mod bench_chart;
 mod bench_machine;
 mod bench_native;
+mod bench_procs;
 mod bench_report;
 mod bench_rows;
 mod bench_server;

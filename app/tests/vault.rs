@@ -269,3 +269,46 @@ async fn local_encrypt_then_decrypt_and_tampering_saves_nothing() {
     assert_eq!(v.metadata.size, 0);
     assert!(read(&out2).await.is_empty());
 }
+
+fn unlocked(keyring: Keyring) -> std::sync::Arc<shared::drive::Unlocked> {
+    let state = shared::drive::state::State {
+        rotation: keyring.current.rotation,
+        device_id: [1; 16],
+        pair_id: [2; 16],
+        fingerprint: keyring.current.identity().public().fingerprint(),
+        created: shared::drive::time::UnixTime(0),
+        updated: shared::drive::time::UnixTime(0),
+        extra: Default::default(),
+    };
+    std::sync::Arc::new(shared::drive::Unlocked { state, keyring })
+}
+
+#[wasm_bindgen_test]
+fn rotation_hand_over_signs_a_statement_the_key_history_check_accepts() {
+    let before = keyring(21);
+    let after = before.rotated(seeds(1, 22)).unwrap();
+    let event = app::session::RotationEvent { previous: unlocked(before.clone()), current: unlocked(after.clone()) };
+    let request = app::client::rotation::build("Alice", &event).unwrap();
+    assert_eq!(request.rotation, 1);
+
+    // What the server would list after registration and this rotation.
+    let first = entry("alice", &before.current.identity(), None);
+    let second = KeyHistoryEntry {
+        rotation: request.rotation,
+        identity: request.identity.clone(),
+        fingerprint: String::new(),
+        self_signature: request.self_signature.clone(),
+        rotation_signature: Some(request.rotation_signature.clone()),
+        created_at: 0,
+    };
+    let history = KeyHistory { username: "alice".into(), entries: vec![first.clone(), second.clone()] };
+    let checked = check_history(&history);
+    assert!(checked.broken.is_none(), "{:?}", checked.broken);
+    assert_eq!(checked.current().unwrap().fingerprint(), after.current.identity().public().fingerprint());
+
+    // The statement is bound to the account name and to the previous key.
+    let for_bob = app::client::rotation::build("bob", &event).unwrap();
+    let mut wrong = history.clone();
+    wrong.entries[1].rotation_signature = Some(for_bob.rotation_signature);
+    assert!(check_history(&wrong).broken.is_some());
+}

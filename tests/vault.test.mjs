@@ -20,7 +20,8 @@ let browser;
 let work;
 
 before(async () => {
-  server = await startServer({ env: { QV_SECURE_COOKIE: 'true' } });
+  // Checkpoints every second, so the Audit page has a signed head to check.
+  server = await startServer({ env: { QV_SECURE_COOKIE: 'true', QV_MAINTENANCE_SECS: '1' } });
   browser = await launch();
   work = await mkdtemp(join(tmpdir(), 'qv-vault-'));
 });
@@ -278,6 +279,25 @@ test('the server stores no names or content; a tampered blob saves nothing; offl
       }
     }
   }
+
+  // Bob's server audit record verifies in his browser, up to a server-signed checkpoint.
+  await nav(bob, 'Audit');
+  const summary = bob.page.getByTestId('audit-summary');
+  await summary.waitFor({ timeout: LONG });
+  assert.equal(await summary.getAttribute('data-state'), 'valid', await summary.textContent());
+  for (let i = 0; i < 60 && !/server signed/.test(await summary.textContent()); i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    await bob.page.getByRole('button', { name: 'Check again' }).click();
+  }
+  assert.match(await summary.textContent(), /All \d+ entries verify; the server signed the chain up to entry \d+/);
+  assert.ok(await bob.page.locator('tr[data-check="ok"]').count() >= 4);
+
+  // The session survives a reload (the keys do not: they stay on the drive); sign out ends it.
+  await carol.page.goto(`${server.url}/vault`);
+  await carol.page.getByTestId('signed-in-as').filter({ hasText: 'carol' }).waitFor({ timeout: LONG });
+  await carol.page.getByRole('button', { name: 'Sign out' }).click();
+  await carol.page.getByRole('link', { name: 'Unlock it on the Drives page' }).waitFor();
+  assert.equal(await carol.page.evaluate(async () => (await fetch('/api/v1/auth/session')).status), 401);
 
   for (const p of [alice, bob, carol]) {
     const unexpected = p.errors.filter((e) => !/Failed to load resource|net::ERR/.test(e));

@@ -71,6 +71,7 @@ async fn load_rows(unlocked: Arc<Unlocked>) -> Result<Vec<Row>, ClientError> {
 pub fn Vault() -> impl IntoView {
     let session = use_session();
     let acct = use_account();
+    leptos::task::spawn_local(crate::vault::sink::clean_scratch());
     view! {
         <section class="hero" aria-labelledby="page-title">
             <h1 id="page-title">"Vault"</h1>

@@ -82,7 +82,7 @@ test('a default run distils a key, with progress; a long run can be cancelled', 
     return p && Number(p.value) > 0;
   }, null, LONG);
   assert.ok(await bar.isVisible());
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   await page.getByTestId('lab-cancelled').waitFor(LONG);
   assert.ok(await page.getByRole('button', { name: 'Run simulation' }).isEnabled());
 
@@ -103,5 +103,66 @@ test('bad settings are reported in plain words', async () => {
   await page.getByLabel('Noise / misalignment (%)').fill('80');
   await page.getByRole('button', { name: 'Run simulation' }).click();
   await page.getByRole('alert').filter({ hasText: /noise/ }).waitFor(LONG);
+  await context.close();
+});
+
+test('the plots are simulated in the worker and drawn as accessible SVG with data tables', async () => {
+  const context = await browser.newContext();
+  const { page, errors } = await openLab(context);
+  await page.getByRole('button', { name: 'Draw plots' }).click();
+  await page.getByRole('progressbar', { name: 'Plot progress' }).waitFor(LONG);
+  await page.getByRole('status').filter({ hasText: 'All four plots are drawn.' }).waitFor({ timeout: 600_000 });
+  const names = ['QBER vs eavesdropping', 'Secret key fraction vs QBER', 'Key rate vs distance', 'Cascade efficiency vs QBER'];
+  for (const name of names) {
+    const figure = page.getByRole('figure', { name });
+    const img = figure.getByRole('img', { name: new RegExp(`^${name}: `) });
+    assert.equal(await img.evaluate((e) => e.tagName.toLowerCase()), 'svg');
+    assert.ok((await img.locator('circle').count()) >= 5, name);
+    // The data table alternative, behind a disclosure.
+    await figure.getByText(`Data table: ${name}`).click();
+    assert.ok((await figure.getByRole('table').locator('tbody tr').count()) >= 5, name);
+  }
+  // Full intercept-resend gives a QBER near 25%: the table's last row.
+  const qber = page.getByRole('figure', { name: names[0] }).getByRole('table');
+  const last = await qber.locator('tbody tr').last().locator('td').allTextContents();
+  assert.equal(last[0], '100.00%');
+  assert.ok(Math.abs(parseFloat(last[1]) - 25) < 1, last.join(' | '));
+  // Cascade stays within 10% of the Shannon limit at 1–5% QBER.
+  const rows = await page.getByRole('figure', { name: names[3] }).getByRole('table').locator('tbody tr').all();
+  for (const row of rows.slice(0, 5)) {
+    const cells = await row.locator('td').allTextContents();
+    assert.ok(parseFloat(cells[1]) <= 1.10 && parseFloat(cells[1]) >= 1.0, cells.join(' | '));
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('drawing plots can be cancelled', async () => {
+  const context = await browser.newContext();
+  const { page } = await openLab(context);
+  await page.getByRole('button', { name: 'Draw plots' }).click();
+  await page.waitForFunction(() => {
+    const p = document.querySelector('progress[aria-label="Plot progress"]');
+    return p && Number(p.value) > 0;
+  }, null, LONG);
+  await page.getByRole('button', { name: 'Cancel plots' }).click();
+  await page.getByTestId('plots-cancelled').waitFor(LONG);
+  assert.ok(await page.getByRole('button', { name: 'Draw plots' }).isEnabled());
+  assert.ok((await page.getByRole('figure').count()) < 4);
+  await context.close();
+});
+
+test('the Lab works offline once the service worker is active', async () => {
+  const context = await browser.newContext();
+  const { page, errors } = await openLab(context);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, LONG);
+  await context.setOffline(true);
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'BB84 Lab' }).waitFor(LONG);
+  await page.getByLabel('Preset').selectOption('default');
+  await page.getByRole('button', { name: 'Run simulation' }).click();
+  await page.locator('[data-outcome="key"]').waitFor(LONG);
+  await context.setOffline(false);
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED|api\/v1/.test(e)), []);
   await context.close();
 });

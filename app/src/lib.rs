@@ -6,6 +6,7 @@
 pub mod app;
 pub mod client;
 pub mod components;
+pub mod links;
 pub mod pages;
 pub mod platform;
 pub mod session;

@@ -242,6 +242,23 @@ async fn expired_challenges_fail() {
 }
 
 #[tokio::test]
+async fn sessions_expire() {
+    let s = start_with(&["--session-secs", "1"]).await;
+    let alice = s.user("alice", 1).await;
+    let me: WhoAmI =
+        expect_json(s.authed(s.client.get(s.url("/auth/session")), &alice).send().await.expect("get"), StatusCode::OK)
+            .await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as i64;
+    assert!(me.expires_at > now && me.expires_at <= now + 1500, "expires_at {} vs now {now}", me.expires_at);
+    // Once the server's expiry time has passed, the same token is refused.
+    let wait = u64::try_from(me.expires_at - now).unwrap_or(0) + 100;
+    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+    let res = s.authed(s.client.get(s.url("/files")), &alice).send().await.expect("get");
+    let err = expect_error(res, StatusCode::UNAUTHORIZED).await;
+    assert!(err.message.contains("expired"), "{}", err.message);
+}
+
+#[tokio::test]
 async fn origin_allow_list_and_challenge_lifetime_cap() {
     let s = start_with(&["--public-origin", "https://vault.example"]).await;
     s.register("alice", 1).await;
@@ -375,6 +392,9 @@ async fn rotation_is_signed_by_the_previous_key_and_history_is_kept() {
     assert_eq!(history.entries[0].identity, alice.identity);
     assert!(history.entries[0].rotation_signature.is_none());
     assert_eq!(history.entries[1].rotation_signature.as_ref(), Some(&req.rotation_signature));
+    // What the server serves is exactly what a client can verify from rotation 0.
+    let verified = shared::api::identity::verify_key_history(&history).expect("the history verifies");
+    assert_eq!(verified.last().map(|id| id.fingerprint()), Some(seeds(2).identity().public().fingerprint()));
     // Sign-in now needs the new key.
     let c = s.challenge("alice").await;
     let res = s.client.post(s.url("/auth/session")).json(&Server::answer(&c, &alice.key)).send().await.expect("post");

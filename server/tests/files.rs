@@ -324,6 +324,25 @@ async fn quotas_give_clear_errors() {
 }
 
 #[tokio::test]
+async fn quotas_hold_under_concurrent_creates() {
+    let s = start_with(&["--quota-bytes", "1000", "--quota-files", "3"]).await;
+    let alice = s.user("alice", 1).await;
+    // Twelve creates at once, each alone within the quota: exactly three fit.
+    let attempts = (0..12)
+        .map(|_| s.authed(s.client.post(s.url("/files")), &alice).json(&serde_json::json!({"size": 100})).send());
+    let mut statuses: Vec<StatusCode> =
+        futures_util::future::join_all(attempts).await.into_iter().map(|r| r.expect("post").status()).collect();
+    statuses.sort();
+    let created = statuses.iter().filter(|st| **st == StatusCode::CREATED).count();
+    let refused = statuses.iter().filter(|st| **st == StatusCode::FORBIDDEN).count();
+    assert_eq!((created, refused), (3, 9), "{statuses:?}");
+    // The store counts exactly the three (unfinished uploads count).
+    let res = s.authed(s.client.post(s.url("/files")), &alice).json(&serde_json::json!({"size": 1})).send().await;
+    let err = expect_error(res.expect("post"), StatusCode::FORBIDDEN).await;
+    assert!(err.message.contains("you have 3 files"), "{}", err.message);
+}
+
+#[tokio::test]
 async fn abandoned_uploads_are_collected() {
     let s = start_with(&["--upload-ttl-secs", "1", "--maintenance-secs", "1"]).await;
     let alice = s.user("alice", 1).await;
@@ -446,4 +465,16 @@ async fn malformed_oversized_and_wrong_type_bodies_are_json_4xx() {
             assert!(!err.message.is_empty());
         }
     }
+    // Without a declared length (chunked), the limit applies as the body is read.
+    let pieces: Vec<Result<bytes::Bytes, std::io::Error>> =
+        (0..70).map(|_| Ok(bytes::Bytes::from(vec![b' '; 1000]))).collect();
+    let res = s
+        .client
+        .post(s.url("/auth/challenge"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(pieces)))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(expect_error(res, StatusCode::PAYLOAD_TOO_LARGE).await.code, "payload_too_large");
 }

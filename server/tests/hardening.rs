@@ -187,7 +187,15 @@ async fn full_flows_leave_no_secret_in_trace_logs_database_or_blobs() {
         ("ciphertext bytes in base64url", b64(&file[4096..4096 + 96])),
         ("a link record", shared::api::b64::encode(PLAINTEXT_MARKER).into_bytes()),
     ];
-    for (what, needle) in never.iter().chain(bodies.iter()) {
+    // The server's own secret: the seed of its checkpoint key.
+    let seed = std::fs::read(dir.path().join("data").join("server-key.bin")).expect("server key");
+    assert_eq!(seed.len(), 32);
+    let server_secrets: Vec<(&str, Vec<u8>)> = vec![
+        ("the server key seed", seed.clone()),
+        ("the server key seed in hex", hex::encode(&seed).into_bytes()),
+        ("the server key seed in base64url", shared::api::b64::encode(&seed).into_bytes()),
+    ];
+    for (what, needle) in never.iter().chain(bodies.iter()).chain(server_secrets.iter()) {
         assert!(!contains(&log, needle), "{what} appears in the trace log");
     }
 

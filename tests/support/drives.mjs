@@ -1,6 +1,8 @@
 // Drives page steps as a user performs them, for tests that need an
 // identity (drives.test.mjs, and the vault tests' users). Folders are OPFS
 // folders handed out by ./opfs.mjs (install it before page.goto).
+import { createHash, randomBytes } from 'node:crypto';
+
 import { queuePicks } from './opfs.mjs';
 
 /** Generous: Argon2id at the calibrated cost runs several times on a loaded machine. */
@@ -79,4 +81,55 @@ export async function unlock(page, pin = '') {
 /** The fingerprint shown while unlocked. */
 export async function shownFingerprint(page) {
   return (await page.getByTestId('fingerprint').textContent()).trim();
+}
+
+/** Opens one of the Drives page's action panels by its tab. */
+export async function openPanel(page, name) {
+  await page.getByRole('navigation', { name: 'Drive actions' }).getByRole('button', { name, exact: true }).click();
+}
+
+/** Fills the labelled fields of the open panel: { 'Backup passphrase': '…', … }. */
+export async function fill(page, fields) {
+  for (const [label, value] of Object.entries(fields)) await page.getByLabel(label, { exact: true }).fill(value);
+}
+
+/** Clicks the open panel's main button and returns the outcome notice. */
+export async function act(page, button) {
+  await page.getByRole('main').getByRole('button', { name: button, exact: true }).last().click();
+  return outcome(page);
+}
+
+/**
+ * A well-formed recovery code that belongs to no backup (random bytes with
+ * a valid checksum, docs/FORMAT.md): what someone typing the code of
+ * another Emergency Kit would enter.
+ */
+export function foreignRecoveryCode() {
+  const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  const bytes = randomBytes(32);
+  const symbols = [];
+  let acc = 0n;
+  let bits = 0n;
+  for (const b of bytes) {
+    acc = (acc << 8n) | BigInt(b);
+    bits += 8n;
+    while (bits >= 5n) {
+      bits -= 5n;
+      symbols.push(ALPHABET[Number((acc >> bits) & 31n)]);
+    }
+    acc &= (1n << bits) - 1n;
+  }
+  if (bits > 0n) symbols.push(ALPHABET[Number((acc << (5n - bits)) & 31n)]);
+  const h = createHash('sha256').update('quantumvault/v1/recovery-code').update(bytes).digest();
+  const sum = (h[0] << 12) | (h[1] << 4) | (h[2] >> 4);
+  for (let i = 3; i >= 0; i--) symbols.push(ALPHABET[(sum >> (5 * i)) & 31]);
+  return symbols.join('').match(/.{4}/g).join('-');
+}
+
+/** Rotates keys (both drives chosen, identity unlocked); returns the outcome notice. */
+export async function rotateKeys(page, passphrase, pin = '') {
+  await openPanel(page, 'Rotate keys');
+  if (pin) await fill(page, { 'PIN (only if you set one)': pin });
+  await fill(page, { 'Backup passphrase': passphrase, 'Passphrase again': passphrase });
+  return act(page, 'Rotate keys');
 }

@@ -1,17 +1,23 @@
 //! `cargo xtask bench`: every benchmark in one run, each figure next to an
 //! anchor measured in the same run, written to `docs/BENCHMARKS.md` (and
-//! the raw rows to `docs/benchmarks.json`).
+//! the raw rows to `docs/benchmarks.json`, the ratios as an SVG chart).
 //!
 //! `--smoke` runs the same harness on tiny inputs with the debug builds the
 //! test suite already made, and writes to `target/bench-smoke/` instead:
 //! it only proves the harness still works, so it can run in `cargo xtask test`.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use serde_json::Value;
 
 use crate::bench_rows::Section;
-use crate::{bench_browser, bench_machine, bench_native, bench_report, bench_server, bench_wasm, root, setup};
+use crate::{
+    bench_browser, bench_chart, bench_machine, bench_native, bench_report, bench_server, bench_wasm, root, setup,
+};
+
+/// The ratio chart, beside the report.
+const CHART: &str = "benchmarks-ratios.svg";
 
 /// How this run is made and where its scratch files go.
 pub struct Mode {
@@ -23,6 +29,7 @@ pub struct Mode {
 /// Runs every area, writes the report, and fails if any area failed (after
 /// writing, so the report shows which).
 pub fn run(smoke: bool) -> Result<(), String> {
+    let started = Instant::now();
     let tools = setup::tools(true)?;
     // Smoke reports go to target/, never over the committed docs/ report.
     let out = root().join(if smoke { "target/bench-smoke" } else { "target/bench" });
@@ -34,7 +41,7 @@ pub fn run(smoke: bool) -> Result<(), String> {
         "Native (criterion)",
         "`cargo bench -p shared --bench crypto --bench bb84`, medians of criterion's samples (1 s warm-up, 3 s measurement).",
     )
-    .fill(bench_native::run(&mode));
+    .fill(timed("native", || bench_native::run(&mode)));
     let site = bench_browser::site(&mode, &tools);
     let server_bin = bench_server::binary(&mode);
     let wasm = Section::new(
@@ -42,10 +49,11 @@ pub fn run(smoke: bool) -> Result<(), String> {
         "`app/tests/bench.rs` (release wasm) in Debian's Chromium: WebCrypto anchors and the app's paths in the same page, \
          medians of alternating rounds; bundle from `dist/`; load times with playwright-core against the real server.",
     )
-    .fill(bench_wasm::run(&mode, &tools).and_then(|mut rows| {
+    .fill(timed("browser", || bench_wasm::run(&mode, &tools)).and_then(|mut rows| {
         let site = site.as_ref().map_err(Clone::clone)?;
         rows.extend(bench_browser::bundle(site)?);
-        rows.extend(bench_browser::load_times(&mode, site, server_bin.as_ref().map_err(Clone::clone)?)?);
+        let bin = server_bin.as_ref().map_err(Clone::clone)?;
+        rows.extend(timed("load times", || bench_browser::load_times(&mode, site, bin))?);
         Ok(rows)
     }));
     let server = Section::new(
@@ -53,27 +61,39 @@ pub fn run(smoke: bool) -> Result<(), String> {
         "`server/benches/load.rs` drives the release `quantumvault-server` (temp data dir, SQLite + folder) and Debian nginx \
          (generated config, WebDAV PUT) on loopback with the same client, one after the other.",
     )
-    .fill(bench_server::run(&mode));
+    .fill(timed("server", || bench_server::run(&mode)));
     let memory = Section::new(
         "Memory and end-to-end share (browser + server)",
         "The browser share flow (`tests/bench/vault-share.mjs`) driven by playwright-core; peak JS heap from Chromium, \
          peak server RSS from /proc.",
     )
-    .fill(server_bin.and_then(|bin| bench_browser::share(&mode, site.as_ref().map_err(Clone::clone)?, &bin)));
+    .fill(timed("share", || {
+        server_bin.and_then(|bin| bench_browser::share(&mode, site.as_ref().map_err(Clone::clone)?, &bin))
+    }));
 
     let sections = [native, wasm, server, memory];
-    let machine = bench_machine::describe(command);
-    let (md, json) = if smoke {
-        (mode.out.join("BENCHMARKS.md"), mode.out.join("benchmarks.json"))
-    } else {
-        (root().join("docs/BENCHMARKS.md"), root().join("docs/benchmarks.json"))
-    };
-    write(&md, &bench_report::markdown(&machine, &sections, smoke))?;
+    let mut machine = bench_machine::describe(command);
+    machine.push(("Duration of the run", format!("{:.0} s", started.elapsed().as_secs_f64())));
+    let dir = if smoke { mode.out.clone() } else { root().join("docs") };
+    let (md, json) = (dir.join("BENCHMARKS.md"), dir.join("benchmarks.json"));
+    let chart = bench_chart::ratios(&sections);
+    if let Some(svg) = &chart {
+        write(&dir.join(CHART), svg)?;
+    }
+    write(&md, &bench_report::markdown(&machine, &sections, smoke, chart.as_ref().map(|_| CHART)))?;
     write(&json, &(serde_json::to_string_pretty(&bench_report::json(&machine, &sections)).unwrap_or_default() + "\n"))?;
     println!("\nbench: wrote {} and {}", md.display(), json.display());
     let failed: Vec<String> =
         sections.iter().filter_map(|s| s.failure.as_ref().map(|e| format!("{}: {e}", s.title))).collect();
     if failed.is_empty() { Ok(()) } else { Err(format!("some areas did not run:\n  {}", failed.join("\n  "))) }
+}
+
+/// Runs one area and says how long it took (the smoke run must stay cheap).
+fn timed<T>(area: &str, f: impl FnOnce() -> T) -> T {
+    let t = Instant::now();
+    let result = f();
+    println!("bench: {area} took {:.1} s", t.elapsed().as_secs_f64());
+    result
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {

@@ -9,16 +9,19 @@ use serde_json::Value;
 
 use crate::bench::{Mode, read_json_lines};
 use crate::bench_rows::{Figure, Row, Target};
-use crate::process;
+use crate::process::{self, args};
 
 /// Criterion settings: short but real measurements in full mode, the bare
 /// minimum (10 samples of tiny inputs) in smoke mode.
 fn criterion_flags(mode: &Mode) -> Vec<String> {
     let (warm, measure) = if mode.smoke { ("0.01", "0.01") } else { ("1", "3") };
-    let samples = if mode.smoke { "10" } else { "100" };
-    let flags =
-        ["--bench", "--noplot", "--warm-up-time", warm, "--measurement-time", measure, "--sample-size", samples];
-    flags.iter().map(|s| (*s).to_owned()).collect()
+    let mut flags = args(&["--noplot", "--warm-up-time", warm, "--measurement-time", measure]);
+    if mode.smoke {
+        // `cargo test` runs criterion in test mode unless told to measure
+        // (`cargo bench` says so itself, and refuses a second `--bench`).
+        flags.extend(args(&["--bench", "--sample-size", "10"]));
+    }
+    flags
 }
 
 /// Runs both benches and turns their results into rows.
@@ -29,13 +32,13 @@ pub fn run(mode: &Mode) -> Result<Vec<Row>, String> {
     let _ = std::fs::remove_file(&side);
     // Smoke mode reuses the test profile the suite has already built.
     let cargo = if mode.smoke { "test" } else { "bench" };
-    let mut args = process::args(&[cargo, "--package", "shared", "--bench", "crypto", "--bench", "bb84", "--"]);
-    args.extend(criterion_flags(mode));
+    let mut cmd = args(&[cargo, "--package", "shared", "--bench", "crypto", "--bench", "bb84", "--"]);
+    cmd.extend(criterion_flags(mode));
     let mut env = vec![("CRITERION_HOME", home.display().to_string()), ("QV_BENCH_JSON", side.display().to_string())];
     if mode.smoke {
         env.push(("QV_BENCH_SMOKE", "1".into()));
     }
-    process::run("cargo", &args, &env)?;
+    process::run("cargo", &cmd, &env)?;
     let side = read_json_lines(&side)?;
     Ok(rows(&Estimates { home: &home }, &side))
 }

@@ -8,6 +8,7 @@
 mod audit;
 mod bench;
 mod bench_browser;
+mod bench_chart;
 mod bench_machine;
 mod bench_native;
 mod bench_report;

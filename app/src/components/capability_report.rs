@@ -14,7 +14,7 @@ pub fn CapabilityReport() -> impl IntoView {
     let summary = if custody {
         "Everything QuantumVault needs is available in this browser."
     } else {
-        "This browser can encrypt, decrypt and share, but cannot keep your keys on USB drives."
+        "This browser can encrypt, decrypt and share, but cannot open your USB drives directly: on the Drives page you load your key files by upload and save them by download instead."
     };
     let rows = caps
         .into_iter()

@@ -45,7 +45,7 @@ pub fn rate(passphrase: &str, context: &[&str]) -> Strength {
 /// The meter for the passphrase in `value`; `id` names the element so the
 /// input can point at it with `aria-describedby`.
 #[component]
-pub fn PassphraseMeter(value: RwSignal<String>, id: &'static str) -> impl IntoView {
+pub fn PassphraseMeter(value: RwSignal<String>, #[prop(into)] id: String) -> impl IntoView {
     let strength = Memo::new(move |_| value.with(|v| (!v.is_empty()).then(|| rate(v, &["quantumvault", "vault"]))));
     view! {
         <div class="meter" id=id aria-live="polite">

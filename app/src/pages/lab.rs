@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use shared::bb84::{RunParams, RunReport};
 
 use super::lab_form::{LabForm, LabFormView};
+use super::lab_plots::Plots;
 use super::lab_report::{Figures, PhotonTable, Timeline};
 use crate::platform::worker::{self, Canceller, JobProgress, WorkerError};
 use crate::platform::worker_bb84::Bb84Run;
@@ -114,6 +115,7 @@ pub fn Lab() -> impl IntoView {
                 RunState::Done(report) => view! { <RunResult report=*report/> }.into_any(),
             }}
         </section>
+        <Plots/>
     }
 }
 

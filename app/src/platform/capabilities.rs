@@ -55,8 +55,8 @@ pub fn detect() -> Vec<Capability> {
                 "You can keep your identity on a USB drive and its backup on a second one."
             } else {
                 "This browser cannot open folders on a USB drive (Firefox and Safari lack it). \
-                 You can still export and import your key files by download and upload; \
-                 use Chrome, Edge or another Chromium browser for drive custody."
+                 On the Drives page you load your key files by upload and save the changed ones by download, \
+                 and copy them onto your drives yourself; Chrome, Edge or another Chromium browser does this for you."
             },
         },
         Capability {

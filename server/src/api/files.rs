@@ -20,7 +20,7 @@ use shared::api::{CreateFileRequest, FileInfo, FileList, UploadStatus, validate_
 use super::FileId;
 use crate::auth::Authed;
 use crate::error::{ApiJson, AppError};
-use crate::store::{FileRecord, Piece};
+use crate::store::{Admission, FileRecord, Piece, Quota};
 use crate::{AppState, audit, now_ms, random};
 
 /// Header carrying the offset a piece starts at.
@@ -105,22 +105,6 @@ pub async fn create(
             recipients.push((user.id, user.username));
         }
     }
-    let cfg = &state.config;
-    let (bytes, count) = state.store.usage(me.user_id).await?;
-    if count + 1 > cfg.quota_files {
-        return Err(AppError::QuotaExceeded(format!(
-            "you have {count} files, the limit is {}: delete some to upload more",
-            cfg.quota_files
-        )));
-    }
-    if bytes.saturating_add(req.size) > cfg.quota_bytes {
-        return Err(AppError::QuotaExceeded(format!(
-            "this file needs {} bytes but only {} of your {}-byte quota remain: delete files to make room",
-            req.size,
-            cfg.quota_bytes.saturating_sub(bytes),
-            cfg.quota_bytes
-        )));
-    }
     let id = hex::encode(random::<16>()?);
     let now = now_ms();
     let file = FileRecord {
@@ -134,8 +118,19 @@ pub async fn create(
         updated_at: now,
         recipients,
     };
-    state.store.create_file(&file).await?;
-    Ok((StatusCode::CREATED, Json(to_info(&file))))
+    let quota = Quota { bytes: state.config.quota_bytes, files: state.config.quota_files };
+    match state.store.create_file(&file, quota).await? {
+        Admission::Created => Ok((StatusCode::CREATED, Json(to_info(&file)))),
+        Admission::OverQuota { files, .. } if files.saturating_add(1) > quota.files => Err(AppError::QuotaExceeded(
+            format!("you have {files} files, the limit is {}: delete some to upload more", quota.files),
+        )),
+        Admission::OverQuota { bytes, .. } => Err(AppError::QuotaExceeded(format!(
+            "this file needs {} bytes but only {} of your {}-byte quota remain: delete files to make room",
+            req.size,
+            quota.bytes.saturating_sub(bytes),
+            quota.bytes
+        ))),
+    }
 }
 
 /// Send the next piece of ciphertext, starting at `Upload-Offset`. A piece

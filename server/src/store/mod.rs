@@ -69,6 +69,24 @@ pub struct Session {
     pub expires_at: i64,
 }
 
+/// Per-user storage limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Quota {
+    pub bytes: u64,
+    pub files: u64,
+}
+
+/// What [`Store::create_file`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Created,
+    /// Refused; the owner's usage before this file.
+    OverQuota {
+        bytes: u64,
+        files: u64,
+    },
+}
+
 /// A file's metadata row.
 #[derive(Debug, Clone)]
 pub struct FileRecord {
@@ -155,10 +173,12 @@ pub trait Store: Send + Sync {
     async fn find_session(&self, token_hash: &[u8], now: i64) -> Result<Option<Session>>;
     async fn revoke_session(&self, token_hash: &[u8]) -> Result<()>;
 
-    async fn create_file(&self, file: &FileRecord) -> Result<()>;
+    /// Creates the file unless the owner's usage (unfinished uploads
+    /// included) plus this file would exceed `quota`. Check and insert are
+    /// one transaction that first locks the owner's row, so concurrent
+    /// creates cannot together overrun the quota.
+    async fn create_file(&self, file: &FileRecord, quota: Quota) -> Result<Admission>;
     async fn get_file(&self, id: &str) -> Result<Option<FileRecord>>;
-    /// Bytes and files a user owns, counting unfinished uploads.
-    async fn usage(&self, user_id: i64) -> Result<(u64, u64)>;
     /// Records an acknowledged piece; `Conflict` unless `piece.offset` is the
     /// current uploaded size and the file is not finalized.
     async fn add_piece(&self, file_id: &str, piece: &Piece, now: i64) -> Result<()>;

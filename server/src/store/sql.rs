@@ -7,8 +7,8 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
 use super::{
-    AuditRow, ChainHead, Challenge, Checkpoint, FileRecord, KeyRecord, Link, Piece, Result, Session, Store, StoreError,
-    User,
+    Admission, AuditRow, ChainHead, Challenge, Checkpoint, FileRecord, KeyRecord, Link, Piece, Quota, Result, Session,
+    Store, StoreError, User,
 };
 
 /// Metadata store over a `sqlx` pool.
@@ -333,8 +333,24 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn create_file(&self, f: &FileRecord) -> Result<()> {
+    async fn create_file(&self, f: &FileRecord, quota: Quota) -> Result<Admission> {
         let mut tx = self.pool.begin().await?;
+        // A no-op write to the owner's row: PostgreSQL locks the row and SQLite
+        // takes its write lock, so a concurrent create by the same owner waits
+        // here until this one commits and then counts this file.
+        sqlx::query("UPDATE users SET id = id WHERE id = $1").bind(f.owner_id).execute(&mut *tx).await?;
+        // PostgreSQL's SUM(BIGINT) is NUMERIC: cast back so both backends return BIGINT.
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes, COUNT(*) AS n FROM files WHERE owner_id = $1",
+        )
+        .bind(f.owner_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (bytes, files) = (to_u64(row.try_get("bytes")?)?, to_u64(row.try_get("n")?)?);
+        if files.saturating_add(1) > quota.files || bytes.saturating_add(f.size) > quota.bytes {
+            tx.rollback().await?;
+            return Ok(Admission::OverQuota { bytes, files });
+        }
         sqlx::query(
             "INSERT INTO files (id, owner_id, size, uploaded, finalized_at, created_at, updated_at) \
              VALUES ($1, $2, $3, 0, NULL, $4, $5)",
@@ -354,7 +370,7 @@ impl Store for SqlStore {
                 .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(Admission::Created)
     }
 
     async fn get_file(&self, id: &str) -> Result<Option<FileRecord>> {
@@ -366,18 +382,6 @@ impl Store for SqlStore {
             Some(row) => Ok(Some(self.file_from_row(&row).await?)),
             None => Ok(None),
         }
-    }
-
-    async fn usage(&self, user_id: i64) -> Result<(u64, u64)> {
-        // PostgreSQL's SUM(BIGINT) is NUMERIC: cast back so both backends return BIGINT.
-        let row = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes, COUNT(*) AS n FROM files WHERE owner_id = $1",
-        )
-        .bind(user_id)
-        .fetch_one(&self.pool)
-        .await?;
-        let bytes: i64 = row.try_get("bytes")?;
-        Ok((to_u64(bytes)?, to_u64(row.try_get("n")?)?))
     }
 
     async fn add_piece(&self, file_id: &str, piece: &Piece, now: i64) -> Result<()> {

@@ -120,3 +120,75 @@ mod tests {
         assert_ne!(encode_fields("d", &[b"ab", b"c"]), encode_fields("d", &[b"a", b"bc"]));
     }
 }
+
+#[cfg(test)]
+mod vectors {
+    //! The test vectors printed in `docs/API.md` ("Test vectors").
+    use super::*;
+    use crate::crypto::secret::Secret32;
+    use crate::identity::IdentitySeeds;
+    use sha2::{Digest, Sha256};
+
+    fn hex(bytes: &[u8]) -> String {
+        crate::drive::state::hex(bytes)
+    }
+
+    fn identity(sign: u8, kem: u8) -> (crate::identity::PublicIdentity, PublicIdentity) {
+        let seeds = IdentitySeeds {
+            rotation: 0,
+            sign_seed: Secret32::from_bytes([sign; 32]),
+            kem_seed: Secret32::from_bytes([kem; 32]),
+        };
+        let typed = seeds.identity().public().clone();
+        let wire = PublicIdentity::from(&typed);
+        (typed, wire)
+    }
+
+    #[test]
+    fn documented_vectors() {
+        let (typed, wire) = identity(1, 2);
+        let (_, next) = identity(3, 4);
+        let sha = |bytes: Vec<u8>| hex(&Sha256::digest(bytes));
+        assert_eq!(
+            sha(wire.mldsa65_public_key.clone()),
+            "83ee80fcbcaf4872ed023e55cb10d7a2b4f1336a182115ea9c000f7449a7a9b0"
+        );
+        assert_eq!(
+            sha(wire.xwing_public_key.clone()),
+            "01eba7f63ebe3bde984385c499280859aac9a8c403804fe47ebbf31982d74353"
+        );
+        assert_eq!(hex(&typed.fingerprint().0), "112321c21f8463137eb66a45b9da5f7bdec1d20806b0fd53b77d0276410b8dff");
+        assert_eq!(
+            sha(register_message("alice", &wire)),
+            "f7d3110964fb66ae5a0d1296a05411038002e922ff859875e6e5af78797a4999"
+        );
+        assert_eq!(
+            hex(&sign_in_message("00112233445566778899aabbccddeeff", &[0x42; 32], "alice", "https://vault.example")),
+            concat!(
+                "000000175175616e74756d5661756c74207369676e2d696e207631",
+                "000000203030313132323333343435353636373738383939616162626363646465656666",
+                "000000204242424242424242424242424242424242424242424242424242424242424242",
+                "00000005616c696365",
+                "0000001568747470733a2f2f7661756c742e6578616d706c65"
+            )
+        );
+        assert_eq!(
+            sha(rotation_message("alice", 1, &typed.fingerprint().0, &next)),
+            "eb39d9a07b92717dbfc92bc156e096a2b3964dabde1a8fcbb97146d9384b236a"
+        );
+        assert_eq!(
+            hex(&checkpoint_message("alice", 7, &[0xAB; 32], 1_700_000_000_000)),
+            concat!(
+                "000000205175616e74756d5661756c7420617564697420636865636b706f696e74207631",
+                "00000005616c696365",
+                "000000080000000000000007",
+                "00000020abababababababababababababababababababababababababababababababab",
+                "000000080000018bcfe56800"
+            )
+        );
+        assert_eq!(
+            sha(audit_entry_preimage("alice", 1, 1_700_000_000_000, "register", "fingerprint=00", &[0; 32])),
+            "7ae22796a650a82cc84338738ac5a10b714d5449d588f0c6f88cf96c072883e7"
+        );
+    }
+}

@@ -14,6 +14,7 @@ pub mod estimate;
 pub(crate) mod eve;
 pub mod finite_key;
 pub mod lab;
+pub mod link;
 pub mod models;
 pub mod params;
 pub mod privacy;

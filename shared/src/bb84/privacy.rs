@@ -133,6 +133,11 @@ impl ToeplitzHasher {
         let scratch_len = fwd.get_scratch_len().max(inv.get_scratch_len());
         let mut scratch = vec![Complex::new(0.0, 0.0); scratch_len];
         fwd.process_with_scratch(&mut real_buf, &mut seed_spectrum, &mut scratch).map_err(fft_err)?;
+        // The inverse FFT is unnormalised: fold its 1/N into the seed once.
+        let scale = 1.0 / size as f64;
+        for c in &mut seed_spectrum {
+            *c *= scale;
+        }
         let spectrum_buf = fwd.make_output_vec();
         Ok(Self { n, out_len, size, fwd, inv, seed_spectrum, real_buf, spectrum_buf, scratch })
     }
@@ -162,17 +167,10 @@ impl ToeplitzHasher {
         }
         // Reuse the input buffer for the inverse's output.
         self.inv.process_with_scratch(fx, xs, &mut self.scratch).map_err(fft_err)?;
-        let scale = 1.0 / self.size as f64;
         let mut out = BitVec::with_capacity(out_len);
-        let mut i = 0;
-        while i < out_len {
-            let take = (out_len - i).min(64);
-            let mut w = 0u64;
-            for (k, v) in xs[n - 1 + i..n - 1 + i + take].iter().enumerate() {
-                w |= (((v * scale).round() as i64 & 1) as u64) << k;
-            }
-            out.push_word(w, take);
-            i += take;
+        for chunk in xs[n - 1..n - 1 + out_len].chunks(64) {
+            let w = chunk.iter().enumerate().fold(0u64, |w, (k, &v)| w | (rounded_parity(v) << k));
+            out.push_word(w, chunk.len());
         }
         Ok(out)
     }
@@ -202,14 +200,44 @@ pub fn toeplitz_hash_direct(input: &BitVec, seed: &BitVec, out_len: usize) -> Re
     Ok(out)
 }
 
-/// Writes `bits` as 0.0/1.0 into `out` (zero-filling the rest).
-fn bits_to_f64(bits: &BitVec, out: &mut [f64]) {
-    out.fill(0.0);
-    for (w, chunk) in bits.words().iter().zip(out.chunks_mut(64)) {
-        for (k, slot) in chunk.iter_mut().enumerate() {
-            *slot = ((w >> k) & 1) as f64;
+/// 1.5·2⁵²: adding it to a float below 2⁵¹ in magnitude rounds it to the
+/// nearest integer, whose lowest bit then sits in the mantissa's lowest bit.
+const ROUNDING_MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// Parity of the integer nearest to `v` (|v| < 2⁵¹), without a call to
+/// `round` (a library call on baseline x86-64 and in wasm). Ties cannot
+/// occur: FFT round-off keeps every value within far less than 0.5 of an
+/// integer, where round-half-even and round-half-away agree.
+#[inline]
+fn rounded_parity(v: f64) -> u64 {
+    (v + ROUNDING_MAGIC).to_bits() & 1
+}
+
+/// Each byte's eight bits as 0.0/1.0, lowest bit first.
+const BYTE_TO_F64: [[f64; 8]; 256] = {
+    let mut table = [[0.0; 8]; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut k = 0;
+        while k < 8 {
+            table[b][k] = ((b >> k) & 1) as f64;
+            k += 1;
         }
+        b += 1;
     }
+    table
+};
+
+/// Writes `bits` as 0.0/1.0 into `out` (zero-filling the rest), a byte at a time.
+fn bits_to_f64(bits: &BitVec, out: &mut [f64]) {
+    let len = bits.len();
+    let mut bytes = bits.words().iter().flat_map(|w| w.to_le_bytes());
+    let (head, tail) = out.split_at_mut(len.min(out.len()));
+    for chunk in head.chunks_mut(8) {
+        let byte = bytes.next().unwrap_or(0);
+        chunk.copy_from_slice(&BYTE_TO_F64[usize::from(byte)][..chunk.len()]);
+    }
+    tail.fill(0.0);
 }
 
 #[cfg(test)]
@@ -226,6 +254,55 @@ mod tests {
             let fast = toeplitz_hash(&x, &s, l).expect("valid sizes");
             let slow = toeplitz_hash_direct(&x, &s, l).expect("valid sizes");
             assert_eq!(fast, slow, "n={n} l={l}");
+        }
+    }
+
+    #[test]
+    fn fft_matches_direct_product_on_random_sizes() {
+        let mut rng = sim_rng(11, 3);
+        for _ in 0..12 {
+            let n = 1 + (rng.next_u64() % 20_000) as usize;
+            let l = 1 + (rng.next_u64() % n as u64) as usize;
+            let x = toeplitz_seed(n + 1, 0, &mut rng).slice(0, n);
+            let s = toeplitz_seed(n, l, &mut rng);
+            let mut hasher = ToeplitzHasher::new(&s, n, l).expect("valid sizes");
+            let slow = toeplitz_hash_direct(&x, &s, l).expect("valid sizes");
+            assert_eq!(hasher.hash(&x).expect("hashes"), slow, "n={n} l={l}");
+            // A prepared hasher gives the same answer twice (its buffers are reused).
+            assert_eq!(hasher.hash(&x).expect("hashes"), slow, "n={n} l={l}, second use");
+        }
+    }
+
+    /// Output bit `i` of T(seed)·x, straight from the definition
+    /// T[i][j] = seed[i − j + n − 1].
+    fn direct_bit(x: &BitVec, seed: &BitVec, i: usize) -> bool {
+        let n = x.len();
+        (0..n).filter(|&j| x.get(j) && seed.get(i + n - 1 - j)).count() % 2 == 1
+    }
+
+    #[test]
+    fn fft_is_exact_on_a_million_bits() {
+        // Round-off grows with the length: check the largest everyday size
+        // (10⁶ bits in, 8·10⁵ out) against the definition on sampled bits,
+        // including all-ones inputs, whose sums are the largest.
+        let mut rng = sim_rng(12, 4);
+        let n = 1_000_000;
+        let l = 800_000;
+        let s = toeplitz_seed(n, l, &mut rng);
+        for x in [toeplitz_seed(n + 1, 0, &mut rng).slice(0, n), BitVec::from_words(vec![u64::MAX; n / 64 + 1], n)] {
+            let y = toeplitz_hash(&x, &s, l).expect("valid sizes");
+            for i in (0..l).step_by(l / 97).chain([0, l - 1]) {
+                assert_eq!(y.get(i), direct_bit(&x, &s, i), "bit {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn rounded_parity_rounds_to_nearest() {
+        for (v, p) in
+            [(0.0, 0), (0.49, 0), (0.51, 1), (1.0, 1), (2.3, 0), (-0.4, 0), (-0.6, 1), (999_999.6, 0), (1e6 + 1.2, 1)]
+        {
+            assert_eq!(rounded_parity(v), p, "{v}");
         }
     }
 

@@ -11,10 +11,11 @@ use zeroize::Zeroizing;
 
 use super::argon;
 use super::errors::explain;
+use super::fields::ActionForm;
+use super::fields::{NewPassphrase, PinChoice, passphrase_problem, pin_problem};
 use super::run::{allowed, now, run, step};
 use super::state::{Notice, use_drives};
 use crate::components::emergency_kit::EmergencyKit;
-use crate::components::passphrase_meter::{MIN_SCORE, PassphraseMeter, rate};
 use crate::session::use_session;
 
 /// What exists between set-up and the user's confirmation.
@@ -37,39 +38,6 @@ fn pick_groups() -> [usize; 2] {
     [first.min(second), first.max(second)]
 }
 
-/// A labelled input bound to `value`.
-#[component]
-pub fn Field(
-    id: &'static str,
-    label: &'static str,
-    value: RwSignal<String>,
-    #[prop(default = "password")] kind: &'static str,
-    #[prop(optional)] describedby: Option<&'static str>,
-    #[prop(default = "off")] autocomplete: &'static str,
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input id=id type=kind autocomplete=autocomplete spellcheck="false"
-                aria-describedby=describedby bind:value=value/>
-        </div>
-    }
-}
-
-/// The optional PIN fields (shared by set-up and restore).
-#[component]
-pub fn PinChoice(use_pin: RwSignal<bool>, pin: RwSignal<String>, id: &'static str) -> impl IntoView {
-    view! {
-        <div class="field checkbox">
-            <input type="checkbox" id=format!("{id}-use") bind:checked=use_pin/>
-            <label for=format!("{id}-use")>"Also lock the primary drive with a PIN (asked at every unlock)"</label>
-        </div>
-        <Show when=move || use_pin.get()>
-            <Field id=id label="PIN for the primary drive" value=pin/>
-        </Show>
-    }
-}
-
 #[component]
 pub fn CreatePanel() -> impl IntoView {
     let st = use_drives();
@@ -85,23 +53,10 @@ pub fn CreatePanel() -> impl IntoView {
         if st.primary.with(Option::is_none) || st.backup.with(Option::is_none) {
             return Some("Choose the primary and the backup drive above first.".to_owned());
         }
-        let p = pass.get();
-        if p.is_empty() {
-            return Some("Choose a passphrase.".to_owned());
-        }
-        if rate(&p, &[]).score < MIN_SCORE {
-            return Some("The passphrase is too easy to guess; make it longer (see the advice above).".to_owned());
-        }
-        if confirm.with(|c| *c != p) {
-            return Some("The two passphrases differ.".to_owned());
-        }
-        if use_pin.get() && pin.with(|p| p.chars().count() < 4) {
-            return Some("A PIN needs at least 4 characters.".to_owned());
-        }
-        None
+        passphrase_problem(pass, confirm).or_else(|| pin_problem(use_pin, pin))
     };
 
-    let create = move |_| {
+    let create = move || {
         let (Some(primary), Some(backup)) = (st.primary.get_untracked(), st.backup.get_untracked()) else {
             return;
         };
@@ -170,17 +125,24 @@ pub fn CreatePanel() -> impl IntoView {
 
     view! {
         <Show when=move || pending.with(Option::is_some) fallback=move || view! {
+            <Show when=move || !session.is_unlocked() fallback=|| view! {
+                <section class="card" aria-labelledby="create-title">
+                    <h2 id="create-title">"Create your identity"</h2>
+                    <p>"An identity is unlocked in this tab. To set up another one, lock first."</p>
+                </section>
+            }>
             <section class="card" aria-labelledby="create-title">
+            <ActionForm on_submit=create>
                 <h2 id="create-title">"Create your identity"</h2>
                 <p>"Your keys go on the primary drive, a sealed copy on the backup drive. The backup opens only with your passphrase "
                    <em>"and"</em>" the recovery code from the Emergency Kit you will print next."</p>
-                <Field id="create-pass" label="Backup passphrase" value=pass describedby="create-meter" autocomplete="new-password"/>
-                <PassphraseMeter value=pass id="create-meter"/>
-                <Field id="create-confirm" label="Passphrase again" value=confirm autocomplete="new-password"/>
+                <NewPassphrase pass=pass confirm=confirm id="create" label="Backup passphrase"/>
                 <PinChoice use_pin=use_pin pin=pin id="create-pin"/>
                 <p class="muted" data-testid="create-problem">{move || problem().unwrap_or_else(|| "Ready.".to_owned())}</p>
-                <button type="button" disabled=move || st.busy() || problem().is_some() on:click=create>"Create identity"</button>
+                <button type="submit" disabled=move || st.busy() || problem().is_some()>"Create identity"</button>
+            </ActionForm>
             </section>
+            </Show>
         }>
             {move || pending.with(|p| p.as_ref().map(|p| {
                 let [a, b] = p.ask;

@@ -4,12 +4,19 @@
 //! through [`run::run`] (one at a time, under the drives Web Lock).
 
 pub mod argon;
+pub mod audit_log;
 pub mod create;
 pub mod errors;
+pub mod fallback;
+pub mod fields;
 pub mod pickers;
+pub mod reseal;
+pub mod restore;
+pub mod rotate;
 pub mod run;
 pub mod state;
 pub mod unlock;
+pub mod verify;
 
 use leptos::prelude::*;
 
@@ -21,15 +28,36 @@ use crate::session::use_session;
 enum Panel {
     Create,
     Unlock,
+    Rotate,
+    Verify,
+    Restore,
+    Passphrase,
+    Replace,
+    AuditLog,
 }
 
 impl Panel {
-    const ALL: [Self; 2] = [Self::Create, Self::Unlock];
+    const ALL: [Self; 8] = [
+        Self::Create,
+        Self::Unlock,
+        Self::Rotate,
+        Self::Verify,
+        Self::Restore,
+        Self::Passphrase,
+        Self::Replace,
+        Self::AuditLog,
+    ];
 
     fn label(self) -> &'static str {
         match self {
             Self::Create => "Create identity",
             Self::Unlock => "Unlock",
+            Self::Rotate => "Rotate keys",
+            Self::Verify => "Verify backup",
+            Self::Restore => "Restore from backup",
+            Self::Passphrase => "Change passphrase",
+            Self::Replace => "Replace backup drive",
+            Self::AuditLog => "Audit log",
         }
     }
 }
@@ -80,8 +108,12 @@ fn Outcome() -> impl IntoView {
 #[component]
 pub fn Drives() -> impl IntoView {
     let st = DrivesState::provide();
-    pickers::restore_saved(st);
     let panel = RwSignal::new(Panel::Create);
+    pickers::restore_saved(st, move || {
+        if panel.get_untracked() == Panel::Create {
+            panel.set(Panel::Unlock);
+        }
+    });
     view! {
         <section class="card" aria-labelledby="page-title">
             <h1 id="page-title">"Drives"</h1>
@@ -92,13 +124,20 @@ pub fn Drives() -> impl IntoView {
         <nav class="drive-actions" aria-label="Drive actions">
             {Panel::ALL.into_iter().map(|p| view! {
                 <button type="button" class="tab" aria-pressed=move || (panel.get() == p).to_string()
-                    on:click=move |_| { panel.set(p); st.notice.set(None); }>{p.label()}</button>
+                    on:click=move |_| if panel.get_untracked() != p { panel.set(p); st.notice.set(None); }>{p.label()}</button>
             }).collect_view()}
         </nav>
         <Outcome/>
+        <fallback::Downloads/>
         {move || match panel.get() {
             Panel::Create => view! { <create::CreatePanel/> }.into_any(),
             Panel::Unlock => view! { <unlock::UnlockPanel/> }.into_any(),
+            Panel::Rotate => view! { <rotate::RotatePanel/> }.into_any(),
+            Panel::Verify => view! { <verify::VerifyPanel/> }.into_any(),
+            Panel::Restore => view! { <restore::RestorePanel/> }.into_any(),
+            Panel::Passphrase => view! { <reseal::ResealPanel kind=reseal::Reseal::ChangePassphrase/> }.into_any(),
+            Panel::Replace => view! { <reseal::ResealPanel kind=reseal::Reseal::ReplaceBackup/> }.into_any(),
+            Panel::AuditLog => view! { <audit_log::AuditLogPanel/> }.into_any(),
         }}
     }
 }

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::state::{DrivesState, Notice};
-use crate::platform::drive::folder::FolderDrive;
+use crate::platform::drive::any::AnyDrive;
 use crate::platform::drive::lock::with_drive_lock;
 use crate::platform::drive::picker::ensure_permission;
 
@@ -44,8 +44,11 @@ pub async fn step(st: DrivesState, step: impl Into<String>) {
 ///
 /// # Errors
 /// A plain-words message when access is refused.
-pub async fn allowed(drive: &FolderDrive, role: &str) -> Result<(), String> {
-    if ensure_permission(drive.handle()).await {
+pub async fn allowed(drive: &AnyDrive, role: &str) -> Result<(), String> {
+    let Some(folder) = drive.folder() else {
+        return Ok(());
+    };
+    if ensure_permission(folder.handle()).await {
         Ok(())
     } else {
         Err(format!(
@@ -72,6 +75,7 @@ where
             Err(busy) => Err(capitalised(&busy.to_string())),
         };
         st.progress.set(None);
+        collect_downloads(st);
         st.notice.set(Some(match outcome {
             Ok(m) => Notice::Done(m),
             Err(m) => Notice::Failed(m),
@@ -79,11 +83,32 @@ where
     });
 }
 
-/// The sentence with its first letter in capitals and a final full stop.
+/// Without folder access: gathers what the operation changed in the
+/// uploaded file sets, for the user to download onto the drives.
+fn collect_downloads(st: DrivesState) {
+    let mut files = Vec::new();
+    for (role, drive) in [("primary", st.primary), ("backup", st.backup)] {
+        if let Some(d) = drive.get_untracked() {
+            files.extend(d.take_changes().into_iter().map(|f| (role, f)));
+        }
+    }
+    if !files.is_empty() {
+        st.downloads.set(files);
+    }
+}
+
+/// The sentence with its first letter in capitals (unless it starts with a
+/// file name such as `state.json`) and a final full stop.
 pub fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
-    out.push_str(chars.as_str());
+    let first_word = text.split(' ').next().unwrap_or_default();
+    let mut out = if first_word.chars().all(char::is_alphabetic) {
+        let mut chars = text.chars();
+        let mut s: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+        s.push_str(chars.as_str());
+        s
+    } else {
+        text.to_owned()
+    };
     if !out.ends_with(['.', '!', '?']) {
         out.push('.');
     }
@@ -100,4 +125,32 @@ pub fn now() -> shared::drive::UnixTime {
 /// Milliseconds from `performance.now()` (for calibration).
 pub fn millis() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+/// The chosen primary drive, or a notice saying to choose it.
+pub fn need_primary(st: DrivesState) -> Option<AnyDrive> {
+    let p = st.primary.get_untracked();
+    if p.is_none() {
+        st.notice.set(Some(Notice::Failed("Choose your primary drive above first.".to_owned())));
+    }
+    p
+}
+
+/// Both chosen drives, or a notice saying which to choose.
+pub fn need_both(st: DrivesState) -> Option<(AnyDrive, AnyDrive)> {
+    let primary = need_primary(st)?;
+    let backup = st.backup.get_untracked();
+    if backup.is_none() {
+        st.notice.set(Some(Notice::Failed("Choose your backup drive above first.".to_owned())));
+    }
+    Some((primary, backup?))
+}
+
+/// Both drives with access allowed (after a click).
+///
+/// # Errors
+/// A plain-words message when access is refused.
+pub async fn allowed_both(primary: &AnyDrive, backup: &AnyDrive) -> Result<(), String> {
+    allowed(primary, "primary drive").await?;
+    allowed(backup, "backup drive").await
 }

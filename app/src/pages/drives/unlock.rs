@@ -10,8 +10,9 @@ use shared::drive::{self, DriveError};
 use shared::format::token::TokenError;
 use zeroize::Zeroizing;
 
-use super::create::Field;
 use super::errors::explain;
+use super::fields::ActionForm;
+use super::fields::Field;
 use super::run::{allowed, now, run, step};
 use super::state::use_drives;
 use crate::session::use_session;
@@ -21,9 +22,9 @@ pub fn UnlockPanel() -> impl IntoView {
     let st = use_drives();
     let session = use_session();
     let pin = RwSignal::new(String::new());
-    let failures = StoredValue::new(0u32);
+    let failures = st.failed_pins;
 
-    let unlock = move |_| {
+    let unlock = move || {
         let Some(primary) = st.primary.get_untracked() else {
             st.notice.set(Some(super::state::Notice::Failed("Choose your primary drive above first.".to_owned())));
             return;
@@ -68,10 +69,12 @@ pub fn UnlockPanel() -> impl IntoView {
 
     view! {
         <section class="card" aria-labelledby="unlock-title">
+            <ActionForm on_submit=unlock>
             <h2 id="unlock-title">"Unlock"</h2>
             <p>"Plug in your primary drive and unlock your identity for this tab."</p>
             <Field id="unlock-pin" label="PIN (only if you set one)" value=pin/>
-            <button type="button" disabled=move || st.busy() on:click=unlock>"Unlock"</button>
-        </section>
+            <button type="submit" disabled=move || st.busy()>"Unlock"</button>
+        </ActionForm>
+            </section>
     }
 }

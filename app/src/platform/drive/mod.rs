@@ -6,6 +6,7 @@
 //! turned into plain words ([`dom_error`]), and the Web Lock that keeps two
 //! tabs from changing the drives at once ([`lock`]).
 
+pub mod any;
 pub mod dom_error;
 pub mod files;
 pub mod folder;

@@ -220,7 +220,8 @@ async fn local_encrypt_then_decrypt_and_tampering_saves_nothing() {
     let out = opfs_file("vault-test-out.bin").await;
     let sink = Sink::to_handle(&out).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&sealed_bytes, "x.qvault").into()));
-    let (verified, _) = decrypt(&bob_ring, source, 0, sink, &lookup, &|_| {}, &Cancel::default()).await.unwrap();
+    let (verified, _) =
+        decrypt(&bob_ring, source, sink, &lookup, &app::vault::links::none, &|_| {}, &Cancel::default()).await.unwrap();
     assert_eq!(verified.metadata.name, "report.pdf");
     assert_eq!(verified.metadata.note, "for bob");
     assert!(read(&out).await == content);
@@ -232,27 +233,27 @@ async fn local_encrypt_then_decrypt_and_tampering_saves_nothing() {
     let out2 = opfs_file("vault-test-out2.bin").await;
     let sink = Sink::to_handle(&out2).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&tampered, "x.qvault").into()));
-    let r = decrypt(&bob_ring, source, 0, sink, &lookup, &|_| {}, &Cancel::default()).await;
+    let r = decrypt(&bob_ring, source, sink, &lookup, &app::vault::links::none, &|_| {}, &Cancel::default()).await;
     assert!(matches!(r, Err(VaultFailure::Tampered(_))), "{:?}", r.err());
     assert!(read(&out2).await.is_empty());
 
     // Truncated file.
     let sink = Sink::to_handle(&out2).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&sealed_bytes[..sealed_bytes.len() - 100], "x").into()));
-    let r = decrypt(&bob_ring, source, 0, sink, &lookup, &|_| {}, &Cancel::default()).await;
+    let r = decrypt(&bob_ring, source, sink, &lookup, &app::vault::links::none, &|_| {}, &Cancel::default()).await;
     assert!(matches!(r, Err(VaultFailure::Truncated)), "{:?}", r.err());
     assert!(read(&out2).await.is_empty());
 
     // Carol is not a recipient.
     let sink = Sink::to_handle(&out2).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&sealed_bytes, "x").into()));
-    let r = decrypt(&keyring(13), source, 0, sink, &lookup, &|_| {}, &Cancel::default()).await;
+    let r = decrypt(&keyring(13), source, sink, &lookup, &app::vault::links::none, &|_| {}, &Cancel::default()).await;
     assert!(matches!(r, Err(VaultFailure::NotForYou)), "{:?}", r.err());
 
     // Unknown sender key.
     let sink = Sink::to_handle(&out2).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&sealed_bytes, "x").into()));
-    let r = decrypt(&bob_ring, source, 0, sink, &|_| None, &|_| {}, &Cancel::default()).await;
+    let r = decrypt(&bob_ring, source, sink, &|_| None, &app::vault::links::none, &|_| {}, &Cancel::default()).await;
     assert!(matches!(r, Err(VaultFailure::UnknownSender(_))), "{:?}", r.err());
     assert!(read(&out2).await.is_empty());
 
@@ -265,7 +266,9 @@ async fn local_encrypt_then_decrypt_and_tampering_saves_nothing() {
     let bytes0 = read(&sealed0).await;
     let sink = Sink::to_handle(&out2).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&bytes0, "x").into()));
-    let (v, _) = decrypt(&alice_ring, source, 0, sink, &lookup, &|_| {}, &Cancel::default()).await.unwrap();
+    let (v, _) = decrypt(&alice_ring, source, sink, &lookup, &app::vault::links::none, &|_| {}, &Cancel::default())
+        .await
+        .unwrap();
     assert_eq!(v.metadata.size, 0);
     assert!(read(&out2).await.is_empty());
 }

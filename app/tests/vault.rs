@@ -220,7 +220,8 @@ async fn local_encrypt_then_decrypt_and_tampering_saves_nothing() {
     let out = opfs_file("vault-test-out.bin").await;
     let sink = Sink::to_handle(&out).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&sealed_bytes, "x.qvault").into()));
-    let (verified, _) = decrypt(&bob_ring, source, 0, sink, &lookup, &|_| {}, &Cancel::default()).await.unwrap();
+    let (verified, _) =
+        decrypt(&bob_ring, source, sink, &lookup, &app::vault::links::none, &|_| {}, &Cancel::default()).await.unwrap();
     assert_eq!(verified.metadata.name, "report.pdf");
     assert_eq!(verified.metadata.note, "for bob");
     assert!(read(&out).await == content);
@@ -232,27 +233,27 @@ async fn local_encrypt_then_decrypt_and_tampering_saves_nothing() {
     let out2 = opfs_file("vault-test-out2.bin").await;
     let sink = Sink::to_handle(&out2).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&tampered, "x.qvault").into()));
-    let r = decrypt(&bob_ring, source, 0, sink, &lookup, &|_| {}, &Cancel::default()).await;
+    let r = decrypt(&bob_ring, source, sink, &lookup, &app::vault::links::none, &|_| {}, &Cancel::default()).await;
     assert!(matches!(r, Err(VaultFailure::Tampered(_))), "{:?}", r.err());
     assert!(read(&out2).await.is_empty());
 
     // Truncated file.
     let sink = Sink::to_handle(&out2).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&sealed_bytes[..sealed_bytes.len() - 100], "x").into()));
-    let r = decrypt(&bob_ring, source, 0, sink, &lookup, &|_| {}, &Cancel::default()).await;
+    let r = decrypt(&bob_ring, source, sink, &lookup, &app::vault::links::none, &|_| {}, &Cancel::default()).await;
     assert!(matches!(r, Err(VaultFailure::Truncated)), "{:?}", r.err());
     assert!(read(&out2).await.is_empty());
 
     // Carol is not a recipient.
     let sink = Sink::to_handle(&out2).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&sealed_bytes, "x").into()));
-    let r = decrypt(&keyring(13), source, 0, sink, &lookup, &|_| {}, &Cancel::default()).await;
+    let r = decrypt(&keyring(13), source, sink, &lookup, &app::vault::links::none, &|_| {}, &Cancel::default()).await;
     assert!(matches!(r, Err(VaultFailure::NotForYou)), "{:?}", r.err());
 
     // Unknown sender key.
     let sink = Sink::to_handle(&out2).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&sealed_bytes, "x").into()));
-    let r = decrypt(&bob_ring, source, 0, sink, &|_| None, &|_| {}, &Cancel::default()).await;
+    let r = decrypt(&bob_ring, source, sink, &|_| None, &app::vault::links::none, &|_| {}, &Cancel::default()).await;
     assert!(matches!(r, Err(VaultFailure::UnknownSender(_))), "{:?}", r.err());
     assert!(read(&out2).await.is_empty());
 
@@ -265,7 +266,52 @@ async fn local_encrypt_then_decrypt_and_tampering_saves_nothing() {
     let bytes0 = read(&sealed0).await;
     let sink = Sink::to_handle(&out2).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&bytes0, "x").into()));
-    let (v, _) = decrypt(&alice_ring, source, 0, sink, &lookup, &|_| {}, &Cancel::default()).await.unwrap();
+    let (v, _) = decrypt(&alice_ring, source, sink, &lookup, &app::vault::links::none, &|_| {}, &Cancel::default())
+        .await
+        .unwrap();
     assert_eq!(v.metadata.size, 0);
     assert!(read(&out2).await.is_empty());
+}
+
+fn unlocked(keyring: Keyring) -> std::sync::Arc<shared::drive::Unlocked> {
+    let state = shared::drive::state::State {
+        rotation: keyring.current.rotation,
+        device_id: [1; 16],
+        pair_id: [2; 16],
+        fingerprint: keyring.current.identity().public().fingerprint(),
+        created: shared::drive::time::UnixTime(0),
+        updated: shared::drive::time::UnixTime(0),
+        extra: Default::default(),
+    };
+    std::sync::Arc::new(shared::drive::Unlocked { state, keyring })
+}
+
+#[wasm_bindgen_test]
+fn rotation_hand_over_signs_a_statement_the_key_history_check_accepts() {
+    let before = keyring(21);
+    let after = before.rotated(seeds(1, 22)).unwrap();
+    let event = app::session::RotationEvent { previous: unlocked(before.clone()), current: unlocked(after.clone()) };
+    let request = app::client::rotation::build("Alice", &event).unwrap();
+    assert_eq!(request.rotation, 1);
+
+    // What the server would list after registration and this rotation.
+    let first = entry("alice", &before.current.identity(), None);
+    let second = KeyHistoryEntry {
+        rotation: request.rotation,
+        identity: request.identity.clone(),
+        fingerprint: String::new(),
+        self_signature: request.self_signature.clone(),
+        rotation_signature: Some(request.rotation_signature.clone()),
+        created_at: 0,
+    };
+    let history = KeyHistory { username: "alice".into(), entries: vec![first.clone(), second.clone()] };
+    let checked = check_history(&history);
+    assert!(checked.broken.is_none(), "{:?}", checked.broken);
+    assert_eq!(checked.current().unwrap().fingerprint(), after.current.identity().public().fingerprint());
+
+    // The statement is bound to the account name and to the previous key.
+    let for_bob = app::client::rotation::build("bob", &event).unwrap();
+    let mut wrong = history.clone();
+    wrong.entries[1].rotation_signature = Some(for_bob.rotation_signature);
+    assert!(check_history(&wrong).broken.is_some());
 }

@@ -13,7 +13,6 @@ use crate::client::contacts::{self, KeyStatus};
 use crate::platform::worker::Canceller;
 use crate::session::use_session;
 use crate::vault::errors::VaultFailure;
-use crate::vault::links as vault_links;
 use crate::vault::progress::{Cancel, Progress, bytes_text};
 use crate::vault::send::{Destination, Outgoing, encrypt_file};
 use crate::vault::share_job;
@@ -63,6 +62,7 @@ pub fn Share() -> impl IntoView {
     let results = RwSignal::new(Vec::<(String, bool, String)>::new());
     let cancel = StoredValue::new_local(Cancel::default());
     let worker_cancel = StoredValue::new_local(None::<Canceller>);
+    let link_note = RwSignal::new(None::<String>);
 
     let add_recipient = move || {
         let name = who.get_untracked().trim().to_owned();
@@ -110,14 +110,9 @@ pub fn Share() -> impl IntoView {
             pick_error.set(Some("Accept or remove the recipients whose key changed first.".to_owned()));
             return;
         }
-        let keys: Vec<Recipient> = chosen
-            .iter()
-            .filter_map(|p| Some(Recipient { identity: p.key()?.clone(), link: vault_links::key_for(&p.username) }))
-            .collect();
-        let has_links = keys.iter().any(|r| r.link.is_some());
-        let usernames: Vec<String> = chosen.iter().map(|p| p.username.clone()).collect();
-        let recipients: Vec<(String, PublicIdentity)> =
+        let chosen_keys: Vec<(String, PublicIdentity)> =
             chosen.iter().filter_map(|p| Some((p.username.clone(), p.key()?.clone()))).collect();
+        let usernames: Vec<String> = chosen.iter().map(|p| p.username.clone()).collect();
         // `?pipeline=page` keeps the work on the page (for comparisons in benchmarks).
         let force_page =
             web_sys::window().and_then(|w| w.location().search().ok()).is_some_and(|q| q.contains("pipeline=page"));
@@ -127,6 +122,25 @@ pub fn Share() -> impl IntoView {
         results.set(Vec::new());
         leptos::task::spawn_local(async move {
             let sender = unlocked.keyring.current.identity();
+            // First share with someone: establish a BB84 link whose key is
+            // mixed into their stanza (DESIGN §6). Local files skip it.
+            let mut recipients: Vec<(String, Recipient)> = Vec::new();
+            for (username, identity) in chosen_keys {
+                let link = if local {
+                    None
+                } else {
+                    current.set(Some(format!("a BB84 link with {username}")));
+                    match crate::links::link_key_or_establish(&sender, &username, &identity, |_| {}).await {
+                        Ok(key) => Some(key),
+                        Err(e) => {
+                            link_note.set(Some(format!("No BB84 link with {username} ({e}); sharing without one.")));
+                            None
+                        }
+                    }
+                };
+                recipients.push((username, Recipient { identity, link }));
+            }
+            let keys: Vec<Recipient> = recipients.iter().map(|(_, r)| r.clone()).collect();
             for file in selected {
                 if c.is_cancelled() {
                     break;
@@ -149,7 +163,7 @@ pub fn Share() -> impl IntoView {
                 let mut in_worker = false;
                 let r = match destination {
                     // Uploads run in the background worker when there is one.
-                    Destination::Upload(_) if !force_page && !has_links => {
+                    Destination::Upload(_) if !force_page => {
                         let on_progress = Box::new(move |p| progress.set(Some(p)));
                         match share_job::start(&unlocked.keyring.current, &recipients, &file, &note_text, on_progress) {
                             Ok((done, canceller)) => {
@@ -312,6 +326,7 @@ pub fn Share() -> impl IntoView {
                     }>"Cancel"</button>
                 </div>
             })}
+            {move || link_note.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
             <ul class="results" aria-label="Results">
                 {move || results.get().into_iter().map(|(name, ok, text)| view! {
                     <li class=if ok { "ok" } else { "error" } data-testid="share-result" data-ok=ok.to_string()>

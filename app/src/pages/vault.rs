@@ -56,11 +56,17 @@ async fn trusted_keys(me: &str, unlocked: &Unlocked, owner: &str) -> Result<Vec<
     })
 }
 
-async fn load_rows(unlocked: Arc<Unlocked>) -> Result<Vec<Row>, ClientError> {
+async fn load_rows(unlocked: Arc<Unlocked>, me: Option<String>) -> Result<Vec<Row>, ClientError> {
+    // BB84 link keys (memory only) are re-read from the relay first: a
+    // sender's first share to us may have established one.
+    if let Some(me) = me {
+        let _ = crate::links::refresh(&unlocked.keyring.current.identity(), &me).await;
+    }
     let mut rows = Vec::new();
     for incoming in [true, false] {
         for info in api::files(incoming).await?.files {
-            let details = details(&unlocked.keyring, &info).await.map_err(|e| e.to_string());
+            let links = crate::vault::links::for_peer(&info.owner);
+            let details = details(&unlocked.keyring, &info, &links).await.map_err(|e| e.to_string());
             rows.push(Row { info, incoming, details });
         }
     }
@@ -71,6 +77,7 @@ async fn load_rows(unlocked: Arc<Unlocked>) -> Result<Vec<Row>, ClientError> {
 pub fn Vault() -> impl IntoView {
     let session = use_session();
     let acct = use_account();
+    leptos::task::spawn_local(crate::vault::sink::clean_scratch());
     view! {
         <section class="hero" aria-labelledby="page-title">
             <h1 id="page-title">"Vault"</h1>
@@ -105,8 +112,9 @@ async fn download(
     let Some(sink) = Sink::choose(&name).await? else { return Err(VaultFailure::Cancelled) };
     let lookup = |fp: &shared::identity::Fingerprint| keys.iter().find(|k| &k.fingerprint() == fp).cloned();
     let source = Source::Server(DownloadInput::new(&row.info.id, row.info.size));
-    let (ok, saved) =
-        decrypt(&unlocked.keyring, source, row.info.size, sink, &lookup, &|p| progress.set(Some(p)), &cancel).await?;
+    let links = crate::vault::links::for_peer(&row.info.owner);
+    let on_progress = |p| progress.set(Some(p));
+    let (ok, saved) = decrypt(&unlocked.keyring, source, sink, &lookup, &links, &on_progress, &cancel).await?;
     verified::mark(&row.info.id);
     Ok(match saved {
         Saved::Picked => format!("“{}” verified and saved.", ok.metadata.name),
@@ -122,9 +130,10 @@ fn FileBrowser() -> impl IntoView {
     let rows = LocalResource::new(move || {
         reload.get();
         let unlocked = session.identity.get();
+        let me = acct.username.get();
         async move {
             match unlocked {
-                Some(u) => load_rows(u).await.map_err(|e| e.to_string()),
+                Some(u) => load_rows(u, me).await.map_err(|e| e.to_string()),
                 None => Ok(Vec::new()),
             }
         }
@@ -256,6 +265,7 @@ fn FileBrowser() -> impl IntoView {
                                 let size = row.details.as_ref().map_or_else(|_| "—".to_owned(), |d| bytes_text(d.size));
                                 let name = row.name();
                                 let detail = row.details.clone();
+                                let peer = if row.incoming { Some(row.info.owner.clone()) } else { row.info.recipients.first().cloned() };
                                 let r2 = row.clone();
                                 let id = row.info.id.clone();
                                 let id_attr = id.clone();
@@ -286,6 +296,12 @@ fn FileBrowser() -> impl IntoView {
                                                     }.into_any(),
                                                     Err(e) => view! { <p class="error">{e}</p> }.into_any(),
                                                 }}
+                                                {peer.map(|peer| view! {
+                                                    <div class="link-timeline" data-testid="link-timeline">
+                                                        <h3>"BB84 link"</h3>
+                                                        <crate::links::LinkTimeline peer=peer/>
+                                                    </div>
+                                                })}
                                             </details>
                                         </td>
                                     </tr>
@@ -372,9 +388,10 @@ async fn open_local(
     let lookup = move |fp: &shared::identity::Fingerprint| {
         if &me.fingerprint() == fp { Some(me.clone()) } else { contacts::by_fingerprint(fp).map(|(_, p)| p) }
     };
-    let size = file.size() as u64;
     let source = Source::Local(FileInput::new(file.into()));
-    let (ok, _) = decrypt(&unlocked.keyring, source, size, sink, &lookup, &|p| progress.set(Some(p)), &cancel).await?;
+    let on_progress = |p| progress.set(Some(p));
+    let none = crate::vault::links::none;
+    let (ok, _) = decrypt(&unlocked.keyring, source, sink, &lookup, &none, &on_progress, &cancel).await?;
     let from = contacts::by_fingerprint(&ok.sender).map_or_else(|| "you".to_owned(), |(u, _)| u);
     Ok(format!("“{}” from {from} verified and saved.", ok.metadata.name))
 }

@@ -82,6 +82,12 @@ impl DownloadInput {
         Self { id: id.to_owned(), size, received: 0, reader: None, retries: 0 }
     }
 
+    /// Ciphertext size.
+    #[must_use]
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
     /// Bytes received so far.
     #[must_use]
     pub fn received(&self) -> u64 {

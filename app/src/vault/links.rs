@@ -1,27 +1,25 @@
-//! Where the vault meets BB84 links (DESIGN §6): the link key of a pair is
-//! mixed into that recipient's wrap key (the format's stanza has the slot),
-//! and a received stanza names its link by id.
-//!
-//! This is the hook for the lab's `crate::links` module (link records over
-//! the server relay, keys held in memory only). Until it is part of the app,
-//! no pair has a link: shares use the X-Wing secret alone, which is the full
-//! security of the format (the link key is only ever mixed in), and a file
-//! whose stanza names a link is reported as needing a link key this device
-//! does not have.
+//! Where the vault meets BB84 links (DESIGN §6, `crate::links`): the link
+//! key of a pair is mixed into that recipient's wrap key (the stanza's link
+//! slot), and a received stanza names its link by id. Link keys live in
+//! memory only (`crate::links` re-reads them from the relay each session).
 
 use shared::crypto::secret::Secret32;
 use shared::format::vault::{LINK_ID_LEN, LinkKey};
 
-/// The link key shared with `peer`, if this device has one.
+/// The link key shared with `peer`, if this session has one.
 #[must_use]
 pub fn key_for(peer: &str) -> Option<LinkKey> {
-    let _ = peer;
-    None
+    crate::links::link_key_for(peer)
 }
 
-/// A link key by the id a stanza names, if this device has it.
+/// Looks up link keys by the id a stanza names, among the links with `peer`.
+pub fn for_peer(peer: &str) -> impl Fn(&[u8; LINK_ID_LEN]) -> Option<Secret32> + use<> {
+    let link = key_for(peer);
+    move |id| link.as_ref().filter(|l| &l.id == id).map(|l| l.key.clone())
+}
+
+/// No link keys (files from disk whose sender is not known in advance).
 #[must_use]
-pub fn key_by_id(id: &[u8; LINK_ID_LEN]) -> Option<Secret32> {
-    let _ = id;
+pub fn none(_: &[u8; LINK_ID_LEN]) -> Option<Secret32> {
     None
 }

@@ -33,14 +33,18 @@ const FIRST_RANGE: u64 = 16 * 1024;
 ///
 /// # Errors
 /// [`VaultFailure`] (not for you, tampered header, connection).
-pub async fn details(keyring: &Keyring, info: &FileInfo) -> Result<Details, VaultFailure> {
+pub async fn details(
+    keyring: &Keyring,
+    info: &FileInfo,
+    link_keys: &dyn Fn(&[u8; shared::format::vault::LINK_ID_LEN]) -> Option<shared::crypto::secret::Secret32>,
+) -> Result<Details, VaultFailure> {
     let mut want = FIRST_RANGE.min(info.size);
     loop {
         let response = api::content(&info.id, 0, Some(want.saturating_sub(1))).await?;
         let bytes = transport::bytes(response).await?;
         match parse_header(&bytes)? {
             Some((raw, _)) => {
-                let opened = raw.open(keyring, &super::links::key_by_id)?;
+                let opened = raw.open(keyring, link_keys)?;
                 let m = &opened.metadata;
                 return Ok(Details {
                     name: m.name.clone(),

@@ -20,9 +20,9 @@ pub enum Source {
 }
 
 impl Source {
-    fn total(&self, server_size: u64) -> u64 {
+    fn total(&self) -> u64 {
         match self {
-            Self::Server(_) => server_size,
+            Self::Server(d) => d.size(),
             Self::Local(f) => f.size(),
         }
     }
@@ -37,14 +37,14 @@ impl Source {
 pub async fn decrypt(
     keyring: &Keyring,
     mut source: Source,
-    size: u64,
     mut sink: Sink,
     lookup: &dyn Fn(&Fingerprint) -> Option<PublicIdentity>,
+    link_keys: &dyn Fn(&[u8; shared::format::vault::LINK_ID_LEN]) -> Option<shared::crypto::secret::Secret32>,
     progress: &dyn Fn(Progress),
     cancel: &Cancel,
 ) -> Result<(Verified, Saved), VaultFailure> {
-    let mut decoder = WebVaultDecoder::new(keyring, &super::links::key_by_id, Backend::Auto);
-    let total = source.total(size);
+    let mut decoder = WebVaultDecoder::new(keyring, link_keys, Backend::Auto);
+    let total = source.total();
     let started = now_ms();
     let done = std::cell::Cell::new(0u64);
     let report = |waiting: bool| {

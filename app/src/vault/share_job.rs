@@ -4,8 +4,7 @@
 //! public identities and usernames as JSON, and the sender's two seeds as
 //! the byte payload (transferred, wiped in the worker's wasm after use);
 //! progress comes back as messages. Cancelling terminates the worker.
-//! Shares that mix in a BB84 link key run on the page instead (the link
-//! key is not sent to the worker).
+//! BB84 link keys of the pairs travel in the same wiped payload.
 
 use std::cell::RefCell;
 
@@ -13,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use shared::api::FileInfo;
 use shared::api::b64;
 use shared::crypto::secret::Secret32;
-use shared::format::vault::Recipient;
+use shared::format::vault::{LinkKey, Recipient};
 use shared::identity::{IdentitySeeds, PublicIdentity};
 use wasm_bindgen::JsCast;
 use zeroize::Zeroizing;
@@ -41,23 +40,47 @@ pub struct ShareInput {
 /// Label of progress reports while waiting for the connection.
 const WAITING: &str = "waiting";
 
-/// Seeds as the payload: `u32 rotation ‖ ML-DSA ξ[32] ‖ X-Wing seed[32]`.
+/// The secret payload: `u32 rotation ‖ ML-DSA ξ[32] ‖ X-Wing seed[32]`,
+/// then per recipient (in order) `u8 has_link ‖ link id[16] ‖ link key[32]`
+/// (zeros without a link). Worker-internal, never stored.
 #[must_use]
-pub fn seeds_payload(seeds: &IdentitySeeds) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(68));
+pub fn secret_payload(seeds: &IdentitySeeds, links: &[Option<LinkKey>]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(68 + links.len() * 49));
     out.extend_from_slice(&seeds.rotation.to_be_bytes());
     out.extend_from_slice(seeds.sign_seed.expose());
     out.extend_from_slice(seeds.kem_seed.expose());
+    for link in links {
+        match link {
+            Some(l) => {
+                out.push(1);
+                out.extend_from_slice(&l.id);
+                out.extend_from_slice(l.key.expose());
+            }
+            None => out.extend_from_slice(&[0; 49]),
+        }
+    }
     out
 }
 
-fn seeds_from(payload: &[u8]) -> Option<IdentitySeeds> {
+fn secrets_from(payload: &[u8], recipients: usize) -> Option<(IdentitySeeds, Vec<Option<LinkKey>>)> {
+    if payload.len() != 68 + recipients * 49 {
+        return None;
+    }
     let rotation = u32::from_be_bytes(payload.get(..4)?.try_into().ok()?);
-    Some(IdentitySeeds {
+    let seeds = IdentitySeeds {
         rotation,
         sign_seed: Secret32::from_slice(payload.get(4..36)?)?,
-        kem_seed: Secret32::from_slice(payload.get(36..68).filter(|_| payload.len() == 68)?)?,
-    })
+        kem_seed: Secret32::from_slice(payload.get(36..68)?)?,
+    };
+    let links = payload
+        .get(68..)?
+        .chunks(49)
+        .map(|c| match c.first() {
+            Some(1) => Some(LinkKey { id: c.get(1..17)?.try_into().ok()?, key: Secret32::from_slice(c.get(17..49)?)? }),
+            _ => None,
+        })
+        .collect();
+    Some((seeds, links))
 }
 
 impl Job for VaultShare {
@@ -71,15 +94,20 @@ impl Job for VaultShare {
         progress: &mut ProgressSink,
     ) -> Result<(Option<FileInfo>, Vec<u8>), String> {
         let payload = Zeroizing::new(payload);
-        let seeds = seeds_from(&payload).ok_or("the sender's keys did not arrive intact")?;
+        let (seeds, links) =
+            secrets_from(&payload, input.keys.len()).ok_or("the sender's keys did not arrive intact")?;
         drop(payload);
         let file: web_sys::File =
             take_extra().and_then(|v| v.dyn_into().ok()).ok_or("the file to share did not arrive")?;
         let keys = input
             .keys
             .iter()
-            .map(|k| b64::decode(k).and_then(|b| PublicIdentity::from_bytes(&b).ok()))
-            .map(|k| k.map(|identity| Recipient { identity, link: None }))
+            .zip(links)
+            .map(|(k, link)| {
+                b64::decode(k)
+                    .and_then(|b| PublicIdentity::from_bytes(&b).ok())
+                    .map(|identity| Recipient { identity, link })
+            })
             .collect::<Option<Vec<_>>>()
             .ok_or("a recipient's key did not arrive intact")?;
         let sender = seeds.identity();
@@ -104,7 +132,7 @@ impl Job for VaultShare {
 /// pipeline on the page).
 pub fn start(
     seeds: &IdentitySeeds,
-    recipients: &[(String, PublicIdentity)],
+    recipients: &[(String, Recipient)],
     file: &web_sys::File,
     note: &str,
     on_progress: Box<dyn Fn(Progress)>,
@@ -112,11 +140,12 @@ pub fn start(
 {
     let input = ShareInput {
         recipients: recipients.iter().map(|(u, _)| u.clone()).collect(),
-        keys: recipients.iter().map(|(_, k)| b64::encode(&k.to_bytes())).collect(),
+        keys: recipients.iter().map(|(_, r)| b64::encode(&r.identity.to_bytes())).collect(),
         note: note.to_owned(),
     };
     let started = now_ms();
-    let payload = seeds_payload(seeds);
+    let links: Vec<Option<LinkKey>> = recipients.iter().map(|(_, r)| r.link.clone()).collect();
+    let payload = secret_payload(seeds, &links);
     let job = worker::start_with::<VaultShare>(&input, payload.to_vec(), file, move |p: JobProgress| {
         on_progress(Progress {
             done: p.done as u64,

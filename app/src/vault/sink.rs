@@ -142,7 +142,8 @@ impl Sink {
         let file: web_sys::Blob = wait(handle.get_file()).await?.dyn_into().map_err(|e| save_err(&e))?;
         offer_download(&file, &name)?;
         // The object URL keeps the bytes alive until the page goes away; the
-        // scratch file is removed at the next start (see `clean_scratch`).
+        // scratch file is removed the next time the Vault page opens
+        // ([`clean_scratch`]).
         Ok(Saved::Downloaded)
     }
 
@@ -151,6 +152,37 @@ impl Sink {
         let _ = JsFuture::from(self.writable.abort()).await;
         if let Some((root, scratch, _)) = self.scratch {
             let _ = JsFuture::from(root.remove_entry(&scratch)).await;
+        }
+    }
+}
+
+/// Removes scratch files left by earlier downloads (OPFS fallback) once
+/// they are an hour old, so a download the browser is still saving from one
+/// keeps its bytes.
+pub async fn clean_scratch() {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(root) = JsFuture::from(window.navigator().storage().get_directory()).await else { return };
+    let root: FileSystemDirectoryHandle = root.unchecked_into();
+    let keys = root.keys();
+    let mut names = Vec::new();
+    while let Ok(next) = keys.next() {
+        let Ok(step) = JsFuture::from(next).await else { break };
+        if Reflect::get(&step, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+            break;
+        }
+        if let Some(name) = Reflect::get(&step, &"value".into()).ok().and_then(|v| v.as_string())
+            && name.starts_with("qv-pending-")
+        {
+            names.push(name);
+        }
+    }
+    let hour_ago = js_sys::Date::now() - 3_600_000.0;
+    for name in names {
+        let Ok(handle) = JsFuture::from(root.get_file_handle(&name)).await else { continue };
+        let handle: FileSystemFileHandle = handle.unchecked_into();
+        let Ok(file) = JsFuture::from(handle.get_file()).await else { continue };
+        if file.unchecked_into::<web_sys::File>().last_modified() < hour_ago {
+            let _ = JsFuture::from(root.remove_entry(&name)).await;
         }
     }
 }

@@ -118,6 +118,22 @@ pub async fn sign_up(account: Account, unlocked: &Unlocked, username: &str) -> R
 /// [`AccountError`].
 pub async fn sign_in(account: Account, unlocked: &Unlocked, username: &str) -> Result<String, AccountError> {
     validate_username(username).map_err(AccountError::BadUsername)?;
+    // A challenge the server no longer finds (expired, or swept by its
+    // maintenance at that moment) is not a failed attempt: ask for a new one.
+    let mut attempts = 0;
+    loop {
+        match sign_in_once(account, unlocked, username).await {
+            Err(AccountError::Client(ClientError::SignInRefused(m)))
+                if m.contains("challenge is unknown") && attempts < 2 =>
+            {
+                attempts += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn sign_in_once(account: Account, unlocked: &Unlocked, username: &str) -> Result<String, AccountError> {
     let challenge = api::challenge(username).await?;
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     if challenge.origin != origin {

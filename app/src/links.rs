@@ -60,8 +60,10 @@ pub enum LinksError {
 }
 
 thread_local! {
-    /// This session's links, in memory only.
-    static LINKS: RefCell<BTreeMap<String, Link>> = const { RefCell::new(BTreeMap::new()) };
+    /// This session's links, in memory only: every readable link with each
+    /// peer, oldest first (a rotation on either side makes a new one, and
+    /// files made with the older links must stay readable).
+    static LINKS: RefCell<BTreeMap<String, Vec<Link>>> = const { RefCell::new(BTreeMap::new()) };
     /// Whose links they are: another identity unlocked in this tab starts empty.
     static OWNER: RefCell<Option<Fingerprint>> = const { RefCell::new(None) };
 }
@@ -74,14 +76,23 @@ fn claim(me: &Identity) {
     }
 }
 
-/// The link key shared with `peer`, if this session has one.
+/// The key of the newest link shared with `peer`, if this session has one:
+/// the one new files are wrapped with.
 pub fn link_key_for(peer: &str) -> Option<LinkKey> {
-    LINKS.with(|l| l.borrow().get(&peer.to_ascii_lowercase()).map(|l| l.key.clone()))
+    link_with(peer).map(|l| l.key)
 }
 
-/// The whole link with `peer` (for its timeline).
+/// Every link key shared with `peer`, oldest first: a received stanza names
+/// the one it was made with by id.
+pub fn link_keys_for(peer: &str) -> Vec<LinkKey> {
+    LINKS
+        .with(|l| l.borrow().get(&peer.to_ascii_lowercase()).map(|links| links.iter().map(|l| l.key.clone()).collect()))
+        .unwrap_or_default()
+}
+
+/// The newest link with `peer` (for its timeline).
 pub fn link_with(peer: &str) -> Option<Link> {
-    LINKS.with(|l| l.borrow().get(&peer.to_ascii_lowercase()).cloned())
+    LINKS.with(|l| l.borrow().get(&peer.to_ascii_lowercase()).and_then(|links| links.last().cloned()))
 }
 
 /// Forgets every link key (on lock or sign-out).
@@ -89,12 +100,16 @@ pub fn forget_all() {
     LINKS.with(|l| l.borrow_mut().clear());
 }
 
-/// Keeps the first link known with each peer: [`refresh`] reads records
-/// oldest first, so both sides settle on the same key even if they happened
-/// to establish links with each other at once.
+/// Adds a link to those known with its peer (once per record). [`refresh`]
+/// reads records oldest first, so the newest link is the one used for new
+/// files, while files made with older links still find theirs by id.
 fn remember(link: Link) {
     LINKS.with(|l| {
-        l.borrow_mut().entry(link.peer.to_ascii_lowercase()).or_insert(link);
+        let mut map = l.borrow_mut();
+        let links = map.entry(link.peer.to_ascii_lowercase()).or_default();
+        if !links.iter().any(|known| known.record_id == link.record_id) {
+            links.push(link);
+        }
     });
 }
 
@@ -124,7 +139,7 @@ pub async fn refresh(me: &Identity, my_name: &str) -> Result<usize, LinksError> 
     claim(me);
     let list: LinkList = transport::get("/links").await?;
     let mut unreadable = 0;
-    // Oldest first, so the first link with each peer is the one kept.
+    // Oldest first, so the newest link with each peer ends up last.
     let mut records = list.links;
     records.sort_by_key(|r| r.created_at);
     for record in &records {

@@ -12,10 +12,12 @@ pub fn key_for(peer: &str) -> Option<LinkKey> {
     crate::links::link_key_for(peer)
 }
 
-/// Looks up link keys by the id a stanza names, among the links with `peer`.
+/// Looks up link keys by the id a stanza names, among all the links with
+/// `peer` (a rotation on either side makes a new link; older files keep
+/// naming theirs).
 pub fn for_peer(peer: &str) -> impl Fn(&[u8; LINK_ID_LEN]) -> Option<Secret32> + use<> {
-    let link = key_for(peer);
-    move |id| link.as_ref().filter(|l| &l.id == id).map(|l| l.key.clone())
+    let links = crate::links::link_keys_for(peer);
+    move |id| links.iter().find(|l| &l.id == id).map(|l| l.key.clone())
 }
 
 /// No link keys (files from disk whose sender is not known in advance).

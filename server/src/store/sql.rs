@@ -265,19 +265,17 @@ impl Store for SqlStore {
     }
 
     async fn take_challenge(&self, id: &str, now: i64) -> Result<Option<Challenge>> {
-        // Single use: only the request whose update flips `used` gets the challenge.
-        let done = sqlx::query("UPDATE challenges SET used = 1 WHERE id = $1 AND used = 0 AND expires_at > $2")
-            .bind(id)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() != 1 {
-            return Ok(None);
-        }
-        let row = sqlx::query("SELECT id, user_id, nonce, origin, expires_at FROM challenges WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        // Single use: only the request whose update flips `used` gets the
+        // challenge. One statement (RETURNING, SQLite ≥ 3.35 and PostgreSQL),
+        // so the cleanup task cannot delete the row between claim and read.
+        let row = sqlx::query(
+            "UPDATE challenges SET used = 1 WHERE id = $1 AND used = 0 AND expires_at > $2 \
+             RETURNING id, user_id, nonce, origin, expires_at",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| {
             Ok(Challenge {
                 id: r.try_get("id")?,

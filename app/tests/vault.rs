@@ -14,6 +14,7 @@ use app::vault::receive::{Source, decrypt};
 use app::vault::send::{Destination, Outgoing, encrypt_file, vault_len};
 use app::vault::sink::Sink;
 use sha2::{Digest, Sha256};
+use shared::api::identity::fingerprint_hex;
 use shared::api::signing::{
     CONTEXT_AUDIT_CHECKPOINT, CONTEXT_REGISTER, CONTEXT_ROTATE, audit_entry_preimage, checkpoint_message,
     register_message, rotation_message,
@@ -55,8 +56,8 @@ fn entry(user: &str, id: &Identity, previous: Option<&Identity>) -> KeyHistoryEn
         id.signing_key().sign(&register_message(user, &wire), CONTEXT_REGISTER, &mut os_rng()).unwrap().to_vec();
     KeyHistoryEntry {
         rotation,
+        fingerprint: fingerprint_hex(&id.public().fingerprint()),
         identity: wire,
-        fingerprint: String::new(),
         self_signature,
         rotation_signature,
         created_at: 0,
@@ -299,7 +300,7 @@ fn rotation_hand_over_signs_a_statement_the_key_history_check_accepts() {
     let second = KeyHistoryEntry {
         rotation: request.rotation,
         identity: request.identity.clone(),
-        fingerprint: String::new(),
+        fingerprint: fingerprint_hex(&after.current.identity().public().fingerprint()),
         self_signature: request.self_signature.clone(),
         rotation_signature: Some(request.rotation_signature.clone()),
         created_at: 0,

@@ -4,29 +4,20 @@
 //! the keys before it. Fingerprints always come from
 //! [`shared::identity::PublicIdentity::fingerprint`], never from the server.
 
-use shared::api::signing::{CONTEXT_REGISTER, CONTEXT_ROTATE, register_message, rotation_message};
+use shared::api::identity::check_key_history;
 use shared::api::{self, KeyHistory};
-use shared::crypto::kem::XWingPublicKey;
-use shared::crypto::sign::VerifyingKey;
 use shared::identity::{Fingerprint, PublicIdentity};
 
 /// The wire form of a public identity.
 #[must_use]
 pub fn to_wire(identity: &PublicIdentity) -> api::PublicIdentity {
-    api::PublicIdentity {
-        mldsa65_public_key: identity.sign.as_bytes().to_vec(),
-        xwing_public_key: identity.kem.as_bytes().to_vec(),
-    }
+    api::PublicIdentity::from(identity)
 }
 
 /// The crypto form of a wire identity; `None` if a key is malformed.
 #[must_use]
 pub fn from_wire(identity: &api::PublicIdentity, rotation: u32) -> Option<PublicIdentity> {
-    Some(PublicIdentity {
-        rotation,
-        sign: VerifyingKey::from_bytes(&identity.mldsa65_public_key).ok()?,
-        kem: XWingPublicKey::from_bytes(&identity.xwing_public_key).ok()?,
-    })
+    identity.parse(rotation).ok()
 }
 
 /// Lower-case hex.
@@ -65,42 +56,12 @@ impl CheckedHistory {
     }
 }
 
-/// Verifies a key history from rotation 0: each entry's self-signature by
-/// its own key, and for each later entry the rotation statement signed by
-/// the previous entry's key. Stops at the first failure.
+/// Verifies a key history from rotation 0 with
+/// [`shared::api::identity::check_key_history`] (the server's fingerprint of
+/// each entry, its self-signature, and each rotation statement signed by the
+/// previous key), keeping the verified prefix and the fault in words.
 #[must_use]
 pub fn check_history(history: &KeyHistory) -> CheckedHistory {
-    let username = history.username.to_ascii_lowercase();
-    let mut valid: Vec<PublicIdentity> = Vec::with_capacity(history.entries.len());
-    for (i, entry) in history.entries.iter().enumerate() {
-        let fail = |why: &str| Some(format!("rotation {}: {why}", entry.rotation));
-        let Some(id) = from_wire(&entry.identity, entry.rotation) else {
-            return CheckedHistory { valid, broken: fail("its keys are malformed") };
-        };
-        let expected_rotation = u32::try_from(i).unwrap_or(u32::MAX);
-        if entry.rotation != expected_rotation {
-            return CheckedHistory { valid, broken: fail("rotations are missing or out of order") };
-        }
-        if id
-            .sign
-            .verify(&register_message(&username, &entry.identity), CONTEXT_REGISTER, &entry.self_signature)
-            .is_err()
-        {
-            return CheckedHistory { valid, broken: fail("its self-signature does not verify") };
-        }
-        if let Some(previous) = valid.last() {
-            let Some(sig) = &entry.rotation_signature else {
-                return CheckedHistory { valid, broken: fail("the rotation statement is missing") };
-            };
-            let msg = rotation_message(&username, entry.rotation, &previous.fingerprint().0, &entry.identity);
-            if previous.sign.verify(&msg, CONTEXT_ROTATE, sig).is_err() {
-                return CheckedHistory {
-                    valid,
-                    broken: fail("the rotation statement is not signed by the previous key"),
-                };
-            }
-        }
-        valid.push(id);
-    }
-    CheckedHistory { valid, broken: None }
+    let checked = check_key_history(history);
+    CheckedHistory { valid: checked.valid, broken: checked.broken.map(|fault| fault.to_string()) }
 }

@@ -144,7 +144,10 @@ pub async fn serve(config: Config) -> Result<(), StartError> {
     let listener = TcpListener::bind(config.bind).await?;
     let local = listener.local_addr()?;
     if let Some(path) = &config.port_file {
-        tokio::fs::write(path, local.to_string()).await?;
+        // Written beside and renamed into place, so a reader polling for the file never sees it empty.
+        let partial = path.with_extension("partial");
+        tokio::fs::write(&partial, local.to_string()).await?;
+        tokio::fs::rename(&partial, path).await?;
     }
     let scheme = if acceptor.is_some() { "https" } else { "http" };
     tracing::info!(address = %local, data_dir = %config.data_dir.display(), site_dir = %config.site_dir.display(),

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+mod common;
+
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
 use shared::api::{ApiError, Health};
@@ -41,15 +43,7 @@ async fn start() -> Running {
     ])
     .expect("config");
     tokio::spawn(server::serve(config));
-    let mut addr = String::new();
-    for _ in 0..200 {
-        if let Ok(text) = std::fs::read_to_string(&port_file) {
-            addr = text;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert!(!addr.is_empty(), "server did not start");
+    let addr = common::wait_for_port_file(&port_file).await;
     Running { base: format!("http://{addr}"), client: reqwest::Client::new(), _data: data, _site: site }
 }
 

@@ -21,7 +21,7 @@ export async function startServer({ env = {}, site = SITE } = {}) {
   child.stdout.on('data', (d) => logs.push(d.toString()));
   child.stderr.on('data', (d) => logs.push(d.toString()));
   let address;
-  for (let i = 0; i < 300 && !address; i++) {
+  for (let i = 0; i < 750 && !address; i++) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${logs.join('')}`);
     address = await readFile(portFile, 'utf8').catch(() => undefined);
     if (!address) await sleep(20);

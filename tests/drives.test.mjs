@@ -4,33 +4,26 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { launch, watchErrors } from './support/browser.mjs';
+import { watchErrors } from './support/browser.mjs';
 import {
   SLOW, act, chooseFolder, createIdentity, fill, finishedCount, folderShown, foreignRecoveryCode, openDrives,
   openPanel, outcome, rotateKeys, shownFingerprint, unlock,
 } from './support/drives.mjs';
 import { installOpfsPicker, listOpfs, readOpfs, removeOpfs, writeOpfs } from './support/opfs.mjs';
-import { startServer } from './support/server.mjs';
+import { serverAndBrowser } from './support/suite.mjs';
 
 const PASSPHRASE = 'violet harbour quietly nine lanterns';
 
-let server;
-let browser;
-
-before(async () => {
-  [server, browser] = await Promise.all([startServer(), launch()]);
-});
-
-after(() => Promise.all([browser?.close(), server?.cleanup()]));
+const env = serverAndBrowser();
 
 async function freshPage() {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const errors = watchErrors(page);
   await installOpfsPicker(page);
-  await openDrives(page, server.url);
+  await openDrives(page, env.server.url);
   return { context, page, errors };
 }
 
@@ -138,6 +131,14 @@ test('rotate, verify, lose the primary, restore onto a new folder: same identity
   assert.equal(r.kind, 'done', r.text);
   assert.equal(await shownFingerprint(page), rotated);
   assert.equal(JSON.parse((await readOpfs(page, 'p2/state.json')).toString()).rotation, 1);
+
+  // The Audit page shows the same drive log (the remembered primary, checked
+  // with the unlocked keys) next to the server's record.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+  r = await act(page, 'Check audit log');
+  assert.equal(r.kind, 'done', r.text);
+  const onAudit = await page.getByRole('table', { name: 'Audit log entries' }).locator('tbody tr').evaluateAll((rows) => rows.map((tr) => tr.dataset.event));
+  assert.deepEqual(onAudit.slice(-2), ['restore', 'unlock']);
 
   assert.deepEqual(errors, []);
   await context.close();
@@ -283,16 +284,16 @@ test('a PIN-locked primary, a new passphrase and a replacement backup drive', SL
 });
 
 test('without folder access: key files by upload and download, and the capability report says so', SLOW, async () => {
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await env.browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   const errors = watchErrors(page);
   // Firefox and Safari have no showDirectoryPicker.
   await page.addInitScript(() => { delete Window.prototype.showDirectoryPicker; delete window.showDirectoryPicker; });
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.locator('[data-capability="fs-access"][data-available="false"]').waitFor();
   assert.match(await page.getByTestId('capability-summary').textContent(), /load your key files by upload and save them by download/);
 
-  await openDrives(page, server.url);
+  await openDrives(page, env.server.url);
   await page.getByLabel('Primary drive files').waitFor();
   await fill(page, { 'Backup passphrase': PASSPHRASE, 'Passphrase again': PASSPHRASE });
   await page.getByRole('region', { name: 'Create your identity' }).getByRole('button', { name: 'Create identity' }).click();

@@ -2,36 +2,25 @@
 // Runs happen in the background worker (a real module Web Worker running
 // our wasm), report progress, can be cancelled, and work offline.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { launch, watchErrors } from './support/browser.mjs';
-import { startServer } from './support/server.mjs';
+import { watchErrors } from './support/browser.mjs';
+import { serverAndBrowser } from './support/suite.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.cleanup();
-});
+const env = serverAndBrowser();
 
 const LONG = { timeout: 120_000 };
 
 async function openLab(context) {
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(`${server.url}/lab`);
+  await page.goto(`${env.server.url}/lab`);
   await page.getByRole('heading', { level: 1, name: 'BB84 Lab' }).waitFor(LONG);
   return { page, errors };
 }
 
 test('a small run happens in the worker and shows figures, timeline and photon table', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const { page, errors } = await openLab(context);
   await page.getByLabel('Preset').selectOption('small');
   assert.equal(await page.getByLabel('Photons (pulses)').inputValue(), '64');
@@ -63,7 +52,7 @@ test('a small run happens in the worker and shows figures, timeline and photon t
 });
 
 test('a default run distils a key, with progress; a long run can be cancelled', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const { page, errors } = await openLab(context);
   await page.getByRole('button', { name: 'Run simulation' }).click();
   await page.locator('[data-outcome="key"]').waitFor(LONG);
@@ -95,7 +84,7 @@ test('a default run distils a key, with progress; a long run can be cancelled', 
 });
 
 test('bad settings are reported in plain words', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const { page } = await openLab(context);
   await page.getByLabel('Noise / misalignment (%)').fill('lots');
   await page.getByRole('button', { name: 'Run simulation' }).click();
@@ -107,7 +96,7 @@ test('bad settings are reported in plain words', async () => {
 });
 
 test('the plots are simulated in the worker and drawn as accessible SVG with data tables', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const { page, errors } = await openLab(context);
   await page.getByRole('button', { name: 'Draw plots' }).click();
   await page.getByRole('progressbar', { name: 'Plot progress' }).waitFor(LONG);
@@ -138,7 +127,7 @@ test('the plots are simulated in the worker and drawn as accessible SVG with dat
 });
 
 test('drawing plots can be cancelled', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const { page } = await openLab(context);
   await page.getByRole('button', { name: 'Draw plots' }).click();
   await page.waitForFunction(() => {
@@ -153,7 +142,7 @@ test('drawing plots can be cancelled', async () => {
 });
 
 test('the Lab works offline once the service worker is active', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const { page, errors } = await openLab(context);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, LONG);
   await context.setOffline(true);

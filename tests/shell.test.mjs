@@ -1,34 +1,23 @@
 // End to end: the built app, served by the real server, in headless Chromium.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { launch, watchErrors } from './support/browser.mjs';
-import { startServer } from './support/server.mjs';
+import { watchErrors } from './support/browser.mjs';
+import { serverAndBrowser } from './support/suite.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.cleanup();
-});
+const env = serverAndBrowser();
 
 test('the app renders, reports this browser correctly, and keeps working offline', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await page.goto(server.url);
+  await page.goto(env.server.url);
 
   // The wasm app rendered the shell and replaced the boot message.
   await page.getByRole('heading', { level: 1, name: /sealed for the quantum age/i }).waitFor();
   assert.equal(await page.locator('#boot-status').count(), 0);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Vault' }).waitFor();
-  assert.equal(await page.getByTestId('app-version').textContent(), (await (await fetch(`${server.url}/api/v1/health`)).json()).version);
+  assert.equal(await page.getByTestId('app-version').textContent(), (await (await fetch(`${env.server.url}/api/v1/health`)).json()).version);
 
   // Online status and server reachability.
   assert.equal(await page.getByRole('status').filter({ hasText: /^Online$/ }).count(), 1);
@@ -59,12 +48,12 @@ test('the app renders, reports this browser correctly, and keeps working offline
   // Offline: the browser reports no network and the server is gone; a reload
   // and a client-side route still come up from the service worker's cache.
   await context.setOffline(true);
-  await server.stop();
+  await env.server.stop();
   await page.reload();
   await page.getByRole('heading', { level: 1, name: /sealed for the quantum age/i }).waitFor();
   await page.getByRole('status').filter({ hasText: /^Offline$/ }).waitFor();
   await page.locator('[data-testid="server"][data-state="unreachable"]').waitFor();
-  await page.goto(`${server.url}/drives`);
+  await page.goto(`${env.server.url}/drives`);
   await page.getByRole('heading', { level: 1, name: 'Drives' }).waitFor();
 
   const unexpected = errors.filter((e) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED|net::ERR/.test(e));

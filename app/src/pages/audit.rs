@@ -1,10 +1,14 @@
 //! The Audit page: my server audit chain, verified in this browser (hash
-//! chain and the server-signed checkpoint), next to the drive's own log
-//! (kept on the Drives page).
+//! chain and the server-signed checkpoint), next to the primary drive's own
+//! log (the folder remembered from the Drives page, checked with the
+//! unlocked keys).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::drives::audit_log::AuditLogPanel;
+use super::drives::state::DrivesState;
+use super::drives::{Outcome, pickers};
 use super::vault_widgets::{AccountPanel, date_text};
 use crate::client::account::use_account;
 use crate::client::api;
@@ -74,10 +78,27 @@ pub fn Audit() -> impl IntoView {
                 }
             }}
         </section>
-        <section class="card" aria-labelledby="drive-audit-title">
-            <h2 id="drive-audit-title">"Drive record"</h2>
-            <p>"Your USB drive keeps its own signed log of unlocks, rotations and restores. "
-               <A href="/drives">"See it on the Drives page"</A>"."</p>
-        </section>
+        <DriveRecord/>
+    }
+}
+
+/// The drive's log, read from the primary folder this browser remembers;
+/// without one, a pointer to the Drives page (where folders are chosen).
+#[component]
+fn DriveRecord() -> impl IntoView {
+    let st = DrivesState::provide();
+    pickers::restore_saved(st, || {});
+    let remembered = move || st.primary.with(|p| p.as_ref().and_then(|d| d.folder()).is_some());
+    view! {
+        <Show when=remembered fallback=|| view! {
+            <section class="card" aria-labelledby="drive-audit-title">
+                <h2 id="drive-audit-title">"Drive audit log"</h2>
+                <p>"Your USB drive keeps its own sealed log of unlocks, rotations and restores. This browser does not know your primary drive yet: "
+                   <A href="/drives">"choose it on the Drives page"</A>"."</p>
+            </section>
+        }>
+            <AuditLogPanel/>
+            <Outcome/>
+        </Show>
     }
 }

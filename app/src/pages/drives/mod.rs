@@ -85,9 +85,10 @@ fn IdentityStatus() -> impl IntoView {
     }
 }
 
-/// Progress while an operation runs, then its outcome.
+/// Progress while an operation runs, then its outcome (also under the
+/// drive log on the Audit page).
 #[component]
-fn Outcome() -> impl IntoView {
+pub fn Outcome() -> impl IntoView {
     let st = state::use_drives();
     view! {
         <div class="drive-outcome" aria-live="polite" data-testid="drive-outcome"

@@ -304,6 +304,34 @@ test('the server stores no names or content; a tampered blob saves nothing; offl
   }
 });
 
+test('cancelling a share in the background worker deletes the partial upload on the server', { timeout: 10 * 60_000 }, async () => {
+  const { alice } = people;
+  assert.ok(alice, 'the sharing step ran first');
+  const { page } = alice;
+  const path = join(work, 'cancelled-share.bin');
+  await writeFile(path, randomBytes(128 * 1024 * 1024));
+  try {
+    await nav(alice, 'Share');
+    await page.getByLabel('Files to share').setInputFiles(path);
+    // The worker announces the upload (POST /files); its answer carries the id.
+    const created = page.waitForResponse((r) => r.request().method() === 'POST' && /\/api\/v1\/files$/.test(r.url()), { timeout: LONG });
+    // The first piece on its way: the worker told the page the id before sending it.
+    const sending = page.waitForRequest((r) => r.method() === 'PATCH', { timeout: LONG });
+    await page.getByRole('button', { name: 'Encrypt and share' }).click();
+    const { id } = await (await created).json();
+    await sending;
+    await page.locator('.transfer-box').getByRole('button', { name: 'Cancel' }).click();
+    const result = page.getByTestId('share-result').filter({ hasText: 'cancelled' });
+    await result.waitFor({ timeout: LONG });
+    assert.equal(await result.getAttribute('data-ok'), 'false');
+    // The owner would still see an unfinished upload (its resume offset); it is gone.
+    const status = await page.evaluate(async (i) => (await fetch(`/api/v1/files/${i}`)).status, id);
+    assert.equal(status, 404, `upload ${id} still exists after cancelling`);
+  } finally {
+    await rm(path, { force: true });
+  }
+});
+
 test('a 2 GiB share keeps the tab\'s JS heap bounded (QV_HEAVY=1)', { skip: !process.env.QV_HEAVY && 'set QV_HEAVY=1 to run', timeout: 30 * 60_000 }, async () => {
   const { alice } = people;
   assert.ok(alice, 'the sharing step ran first');

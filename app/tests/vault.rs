@@ -204,6 +204,7 @@ async fn local_encrypt_then_decrypt_and_tampering_saves_nothing() {
         Destination::Local(sink),
         &|_| {},
         &Cancel::default(),
+        &|_| {},
     )
     .await;
     assert_eq!(r, Ok(None));
@@ -263,7 +264,7 @@ async fn local_encrypt_then_decrypt_and_tampering_saves_nothing() {
     let sealed0 = opfs_file("vault-test-empty.qvault").await;
     let sink = Sink::to_handle(&sealed0).await.unwrap();
     let outgoing = Outgoing { file: &empty, note: "" };
-    encrypt_file(&alice, &[], outgoing, Destination::Local(sink), &|_| {}, &Cancel::default()).await.unwrap();
+    encrypt_file(&alice, &[], outgoing, Destination::Local(sink), &|_| {}, &Cancel::default(), &|_| {}).await.unwrap();
     let bytes0 = read(&sealed0).await;
     let sink = Sink::to_handle(&out2).await.unwrap();
     let source = Source::Local(FileInput::new(js_file(&bytes0, "x").into()));

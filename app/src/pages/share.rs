@@ -175,14 +175,23 @@ pub fn Share() -> impl IntoView {
                             }
                             Err(_) => {
                                 let outgoing = Outgoing { file: &file, note: &note_text };
-                                encrypt_file(&sender, &keys, outgoing, destination, &|p| progress.set(Some(p)), &c)
-                                    .await
+                                encrypt_file(
+                                    &sender,
+                                    &keys,
+                                    outgoing,
+                                    destination,
+                                    &|p| progress.set(Some(p)),
+                                    &c,
+                                    &|_| (),
+                                )
+                                .await
                             }
                         }
                     }
                     destination => {
                         let outgoing = Outgoing { file: &file, note: &note_text };
-                        encrypt_file(&sender, &keys, outgoing, destination, &|p| progress.set(Some(p)), &c).await
+                        encrypt_file(&sender, &keys, outgoing, destination, &|p| progress.set(Some(p)), &c, &|_| ())
+                            .await
                     }
                 };
                 let entry = match r {

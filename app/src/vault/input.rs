@@ -21,17 +21,24 @@ pub const READ_SIZE: u64 = 4 * 1024 * 1024;
 /// # Errors
 /// [`VaultFailure::Read`].
 pub async fn read_slice(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, VaultFailure> {
-    let part =
-        blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| VaultFailure::Read(js_error_text(&e)))?;
-    let buf = JsFuture::from(part.array_buffer()).await.map_err(|e| VaultFailure::Read(js_error_text(&e)))?;
+    let buf = start_slice(blob, start, end)?.await.map_err(|e| VaultFailure::Read(js_error_text(&e)))?;
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
-/// A local file read in [`READ_SIZE`] steps.
+/// A local file read in [`READ_SIZE`] steps, the next step always being
+/// read (by the browser) while the caller works on the current one.
 pub struct FileInput {
     blob: Blob,
     pos: u64,
     size: u64,
+    ahead: Option<JsFuture>,
+}
+
+/// Starts reading `[start, end)` of a blob.
+fn start_slice(blob: &Blob, start: u64, end: u64) -> Result<JsFuture, VaultFailure> {
+    let part =
+        blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| VaultFailure::Read(js_error_text(&e)))?;
+    Ok(JsFuture::from(part.array_buffer()))
 }
 
 impl FileInput {
@@ -39,7 +46,7 @@ impl FileInput {
     #[must_use]
     pub fn new(blob: Blob) -> Self {
         let size = blob.size() as u64;
-        Self { blob, pos: 0, size }
+        Self { blob, pos: 0, size, ahead: None }
     }
 
     /// Total size.
@@ -57,9 +64,16 @@ impl FileInput {
             return Ok(None);
         }
         let end = (self.pos + READ_SIZE).min(self.size);
-        let bytes = read_slice(&self.blob, self.pos, end).await?;
+        let current = match self.ahead.take() {
+            Some(f) => f,
+            None => start_slice(&self.blob, self.pos, end)?,
+        };
+        if end < self.size {
+            self.ahead = Some(start_slice(&self.blob, end, (end + READ_SIZE).min(self.size))?);
+        }
+        let buf = current.await.map_err(|e| VaultFailure::Read(js_error_text(&e)))?;
         self.pos = end;
-        Ok(Some(bytes))
+        Ok(Some(Uint8Array::new(&buf).to_vec()))
     }
 }
 
@@ -71,6 +85,9 @@ pub struct DownloadInput {
     reader: Option<ReadableStreamDefaultReader>,
     retries: u32,
 }
+
+/// Bytes gathered from the network before they are handed on.
+pub const DOWNLOAD_BATCH: usize = 4 * 1024 * 1024;
 
 /// Attempts to resume a broken download before giving up.
 const MAX_RETRIES: u32 = 20;
@@ -100,27 +117,43 @@ impl DownloadInput {
         body.get_reader().dyn_into::<ReadableStreamDefaultReader>().map_err(|_| ClientError::Malformed("reader".into()))
     }
 
-    /// Next piece, `None` at the end. A broken connection is retried from
-    /// the last byte received (`waiting` is called while waiting).
+    /// Next piece of at least [`DOWNLOAD_BATCH`] bytes (less only at the
+    /// end), `None` at the end. The network hands over small reads; gathering
+    /// them lets the decryptor fill whole batches and the sink write large
+    /// blocks. A broken connection is retried from the last byte received
+    /// (`waiting` is called while waiting).
     ///
     /// # Errors
     /// [`VaultFailure::Client`] after repeated failures, [`VaultFailure::Cancelled`].
     pub async fn next(&mut self, cancel: &Cancel, waiting: &dyn Fn(bool)) -> Result<Option<Vec<u8>>, VaultFailure> {
+        let mut out = Vec::with_capacity(DOWNLOAD_BATCH + 1024 * 1024);
+        while out.len() < DOWNLOAD_BATCH && self.read_into(&mut out, cancel, waiting).await? {}
+        Ok(if out.is_empty() { None } else { Some(out) })
+    }
+
+    /// Appends one network read to `out`; `false` at the end.
+    async fn read_into(
+        &mut self,
+        out: &mut Vec<u8>,
+        cancel: &Cancel,
+        waiting: &dyn Fn(bool),
+    ) -> Result<bool, VaultFailure> {
         loop {
             if cancel.is_cancelled() {
                 self.stop().await;
                 return Err(VaultFailure::Cancelled);
             }
             if self.received >= self.size {
-                return Ok(None);
+                return Ok(false);
             }
-            match self.read_once().await {
-                Ok(Some(bytes)) => {
+            match self.read_once(out).await {
+                Ok(()) => {
+                    if self.retries > 0 {
+                        waiting(false);
+                    }
                     self.retries = 0;
-                    waiting(false);
-                    return Ok(Some(bytes));
+                    return Ok(true);
                 }
-                Ok(None) => {}
                 Err(e) if e.is_offline() && self.retries < MAX_RETRIES => {
                     self.retries += 1;
                     waiting(true);
@@ -132,8 +165,8 @@ impl DownloadInput {
         }
     }
 
-    /// One read; `Ok(None)` when the stream ended early (reopened next time).
-    async fn read_once(&mut self) -> Result<Option<Vec<u8>>, ClientError> {
+    /// One read, appended to `out`.
+    async fn read_once(&mut self, out: &mut Vec<u8>) -> Result<(), ClientError> {
         let reader = match &self.reader {
             Some(r) => r.clone(),
             None => {
@@ -150,12 +183,17 @@ impl DownloadInput {
             return Err(ClientError::Offline);
         }
         let value = Reflect::get(&result, &"value".into()).map_err(|_| ClientError::Offline)?;
-        let bytes = value.dyn_into::<Uint8Array>().map_err(|_| ClientError::Malformed("chunk".into()))?.to_vec();
-        self.received += bytes.len() as u64;
+        let chunk = value.dyn_into::<Uint8Array>().map_err(|_| ClientError::Malformed("chunk".into()))?;
+        let len = chunk.length() as usize;
+        self.received += len as u64;
         if self.received > self.size {
             return Err(ClientError::Malformed("more bytes than the file has".into()));
         }
-        Ok(Some(bytes))
+        // Straight from the JS chunk into `out`: one copy.
+        let at = out.len();
+        out.resize(at + len, 0);
+        chunk.copy_to(&mut out[at..]);
+        Ok(())
     }
 
     async fn stop(&mut self) {

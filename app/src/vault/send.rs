@@ -1,11 +1,14 @@
 //! Sharing (and local encryption): a `File` is read in slices, encrypted
 //! through WebCrypto batches (`platform::webcrypto::WebVaultEncoder`), and
 //! written as it goes — to the server in resumable pieces, or to a file
-//! the user picked. At most one read slice, one piece and two cipher
-//! batches are in memory at any time.
+//! the user picked. At most two read slices (one being read ahead), two
+//! pieces (one filling, one on the wire) and two cipher batches are in
+//! memory at any time.
 
 use std::future::Future;
 use std::pin::Pin;
+
+use js_sys::Uint8Array;
 
 use shared::api::{FileInfo, UploadStatus};
 use shared::crypto::rng::os_rng;
@@ -20,8 +23,11 @@ use super::sink::Sink;
 use crate::client::{ClientError, api};
 use crate::platform::webcrypto::{Backend, WebVaultEncoder};
 
-/// Ciphertext bytes per upload request.
-pub const PIECE_SIZE: usize = 8 * 1024 * 1024;
+/// Ciphertext bytes per upload request. Each request costs the server a
+/// durable write (fsync, rename, database commit), so pieces are large;
+/// memory is about three pieces (one filling, one in flight, the browser's
+/// copy of the request body), whatever the file size.
+pub const PIECE_SIZE: u32 = 16 * 1024 * 1024;
 
 /// Where the encrypted file goes.
 pub enum Destination {
@@ -61,19 +67,23 @@ pub fn vault_len(header_len: usize, size: u64) -> Option<u64> {
         .checked_add(TRAILER_LEN as u64)
 }
 
-/// A piece sent and not yet acknowledged.
+/// A piece sent and not yet acknowledged (kept to resend it).
 struct InFlight {
     start: u64,
-    data: Vec<u8>,
+    data: web_sys::Blob,
     answer: Pin<Box<dyn Future<Output = Result<UploadStatus, ClientError>>>>,
 }
 
 /// Resumable upload of one file in [`PIECE_SIZE`] pieces, one piece on the
-/// wire while the next is being encrypted.
+/// wire while the next is being encrypted. Ciphertext is gathered in one
+/// reused JS array and each piece sent as a `Blob` (see
+/// `transport::Body::Blob`), which a resend after a dropped connection
+/// reuses as it is.
 struct Uploader {
     id: String,
     acked: u64,
-    buf: Vec<u8>,
+    piece: Uint8Array,
+    filled: u32,
     inflight: Option<InFlight>,
 }
 
@@ -82,16 +92,24 @@ const MAX_ATTEMPTS: u32 = 40;
 
 impl Uploader {
     fn new(id: String) -> Self {
-        Self { id, acked: 0, buf: Vec::with_capacity(PIECE_SIZE + 2 * 1024 * 1024), inflight: None }
+        Self { id, acked: 0, piece: Uint8Array::new_with_length(0), filled: 0, inflight: None }
     }
 
-    async fn write(&mut self, bytes: &[u8], cancel: &Cancel, waiting: &dyn Fn(bool)) -> Result<(), VaultFailure> {
-        self.buf.extend_from_slice(bytes);
-        while self.buf.len() >= PIECE_SIZE {
-            let rest = self.buf.split_off(PIECE_SIZE);
-            let piece = std::mem::replace(&mut self.buf, rest);
-            self.settle(cancel, waiting).await?;
-            self.launch(piece)?;
+    async fn write(&mut self, mut bytes: &[u8], cancel: &Cancel, waiting: &dyn Fn(bool)) -> Result<(), VaultFailure> {
+        while !bytes.is_empty() {
+            if self.piece.length() == 0 {
+                self.piece = Uint8Array::new_with_length(PIECE_SIZE);
+            }
+            let room = (PIECE_SIZE - self.filled) as usize;
+            let (now, rest) = bytes.split_at(room.min(bytes.len()));
+            let end = self.filled + now.len() as u32;
+            self.piece.subarray(self.filled, end).copy_from(now);
+            self.filled = end;
+            bytes = rest;
+            if self.filled == PIECE_SIZE {
+                self.settle(cancel, waiting).await?;
+                self.launch()?;
+            }
         }
         Ok(())
     }
@@ -99,15 +117,20 @@ impl Uploader {
     /// Sends what is left and waits until the server has every byte.
     async fn flush(&mut self, cancel: &Cancel, waiting: &dyn Fn(bool)) -> Result<(), VaultFailure> {
         self.settle(cancel, waiting).await?;
-        if !self.buf.is_empty() {
-            let piece = std::mem::take(&mut self.buf);
-            self.launch(piece)?;
+        if self.filled > 0 {
+            self.launch()?;
             self.settle(cancel, waiting).await?;
         }
         Ok(())
     }
 
-    fn launch(&mut self, data: Vec<u8>) -> Result<(), VaultFailure> {
+    /// Sends the gathered piece (the `Blob` holds its own copy, so the
+    /// array is refilled at once).
+    fn launch(&mut self) -> Result<(), VaultFailure> {
+        let parts = js_sys::Array::of1(&self.piece.subarray(0, self.filled));
+        let data = web_sys::Blob::new_with_u8_array_sequence(&parts)
+            .map_err(|e| VaultFailure::Read(crate::platform::js_error_text(&e)))?;
+        self.filled = 0;
         let answer = Box::pin(api::start_upload_piece(&self.id, self.acked, &data)?);
         self.inflight = Some(InFlight { start: self.acked, data, answer });
         Ok(())
@@ -117,7 +140,7 @@ impl Uploader {
     /// much it has and resends only what is missing.
     async fn settle(&mut self, cancel: &Cancel, waiting: &dyn Fn(bool)) -> Result<(), VaultFailure> {
         let Some(InFlight { start, data, answer }) = self.inflight.take() else { return Ok(()) };
-        let end = start + data.len() as u64;
+        let end = start + data.size() as u64;
         let mut result = answer.await;
         let mut attempts = 0;
         loop {
@@ -178,7 +201,9 @@ impl Out {
 /// Encrypts `outgoing` from `sender` for `recipients` (each with the
 /// pair's BB84 link key if there is one; the sender is always added) and writes it to `destination`. Returns the server's record for
 /// uploads. On failure or cancel, the partial upload is deleted and a
-/// local destination is aborted.
+/// local destination is aborted. `on_created` gets the server's id of the
+/// upload as soon as it exists: whoever can stop this pipeline from outside
+/// (the page terminating a worker) needs it to delete the partial upload.
 ///
 /// # Errors
 /// [`VaultFailure`].
@@ -189,6 +214,7 @@ pub async fn encrypt_file(
     destination: Destination,
     progress: &dyn Fn(Progress),
     cancel: &Cancel,
+    on_created: &dyn Fn(&str),
 ) -> Result<Option<FileInfo>, VaultFailure> {
     let meta = metadata_of(outgoing.file, outgoing.note);
     let mut rng = os_rng();
@@ -197,6 +223,7 @@ pub async fn encrypt_file(
     let mut out = match destination {
         Destination::Upload(usernames) => {
             let info = api::create_file(total, usernames).await?;
+            on_created(&info.id);
             Out::Upload(Uploader::new(info.id))
         }
         Destination::Local(sink) => Out::Local(sink),

@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 use super::errors::VaultFailure;
 use super::progress::{Cancel, Progress, now_ms};
 use super::send::{Destination, Outgoing, encrypt_file};
+use crate::client::api;
 use crate::platform::worker::{self, Canceller, Job, JobProgress, ProgressSink, WorkerError};
 use crate::platform::worker_entry::take_extra;
 
@@ -39,6 +40,9 @@ pub struct ShareInput {
 
 /// Label of progress reports while waiting for the connection.
 const WAITING: &str = "waiting";
+/// Label prefix of the one report carrying the upload's id (`created:ID`),
+/// so the page can delete the partial upload if it terminates the worker.
+const CREATED: &str = "created:";
 
 /// The secret payload: `u32 rotation ‖ ML-DSA ξ[32] ‖ X-Wing seed[32]`,
 /// then per recipient (in order) `u8 has_link ‖ link id[16] ‖ link key[32]`
@@ -117,7 +121,9 @@ impl Job for VaultShare {
         };
         let outgoing = Outgoing { file: &file, note: &input.note };
         let destination = Destination::Upload(input.recipients);
-        let info = encrypt_file(&sender, &keys, outgoing, destination, &report, &Cancel::default())
+        // `done >= total`: never dropped by the sink's rate limit.
+        let created = |id: &str| sink.borrow_mut().report(0.0, 0.0, &format!("{CREATED}{id}"));
+        let info = encrypt_file(&sender, &keys, outgoing, destination, &report, &Cancel::default(), &created)
             .await
             .map_err(|e| e.to_string())?;
         Ok((info, Vec::new()))
@@ -146,7 +152,13 @@ pub fn start(
     let started = now_ms();
     let links: Vec<Option<LinkKey>> = recipients.iter().map(|(_, r)| r.link.clone()).collect();
     let payload = secret_payload(seeds, &links);
+    let upload_id = std::rc::Rc::new(RefCell::new(None::<String>));
+    let seen_id = std::rc::Rc::clone(&upload_id);
     let job = worker::start_with::<VaultShare>(&input, payload.to_vec(), file, move |p: JobProgress| {
+        if let Some(id) = p.label.strip_prefix(CREATED) {
+            *seen_id.borrow_mut() = Some(id.to_owned());
+            return;
+        }
         on_progress(Progress {
             done: p.done as u64,
             total: p.total as u64,
@@ -160,7 +172,16 @@ pub fn start(
     let done = async move {
         match job.finish().await {
             Ok((info, _)) => Ok(info),
-            Err(WorkerError::Cancelled) => Err(VaultFailure::Cancelled),
+            Err(WorkerError::Cancelled) => {
+                // The terminated worker cannot clean up: delete its partial
+                // upload from here (a failure leaves it to the server's
+                // collection of abandoned uploads).
+                let id = upload_id.borrow_mut().take();
+                if let Some(id) = id {
+                    let _ = api::delete_file(&id).await;
+                }
+                Err(VaultFailure::Cancelled)
+            }
             Err(e) => Err(VaultFailure::Crypto(e.to_string())),
         }
     };

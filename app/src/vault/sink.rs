@@ -35,6 +35,9 @@ pub struct Sink {
     /// For the OPFS fallback: the scratch folder, file name and the name to offer.
     scratch: Option<(FileSystemDirectoryHandle, String, String)>,
     written: u64,
+    /// The write still running: the next one is queued before this one is
+    /// awaited, so the disk works while the next batch is decrypted.
+    pending: Option<JsFuture>,
 }
 
 /// What happened to the plaintext on success.
@@ -83,7 +86,7 @@ impl Sink {
     /// [`VaultFailure::Save`].
     pub async fn to_handle(handle: &FileSystemFileHandle) -> Result<Self, VaultFailure> {
         let writable = wait(handle.create_writable()).await?.dyn_into().map_err(|e| save_err(&e))?;
-        Ok(Self { writable, scratch: None, written: 0 })
+        Ok(Self { writable, scratch: None, written: 0, pending: None })
     }
 
     /// A scratch file in OPFS, offered as a download named `name` on commit.
@@ -104,7 +107,7 @@ impl Sink {
             .dyn_into()
             .map_err(|e| save_err(&e))?;
         let writable = wait(handle.create_writable()).await?.dyn_into().map_err(|e| save_err(&e))?;
-        Ok(Self { writable, scratch: Some((root, scratch_name, safe_name(name))), written: 0 })
+        Ok(Self { writable, scratch: Some((root, scratch_name, safe_name(name))), written: 0, pending: None })
     }
 
     /// Picker if available, else OPFS scratch. `Ok(None)`: cancelled.
@@ -115,26 +118,40 @@ impl Sink {
         if has_save_picker() { Self::pick(suggested_name).await } else { Self::scratch(suggested_name).await.map(Some) }
     }
 
-    /// Appends pending bytes.
+    /// Appends pending bytes. The write is queued and runs while the caller
+    /// goes on; this waits only for the write queued before it, so at most
+    /// two writes (one in flight, one queued) are ever held.
     ///
     /// # Errors
-    /// [`VaultFailure::Save`] (disk full, permission revoked).
+    /// [`VaultFailure::Save`] (disk full, permission revoked), possibly of
+    /// the previous write.
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), VaultFailure> {
         if bytes.is_empty() {
             return Ok(());
         }
         // A copy: the write is queued, and wasm memory may move meanwhile.
         let copy = Uint8Array::from(bytes);
-        wait(self.writable.write_with_js_u8_array(&copy).map_err(|e| save_err(&e))?).await?;
+        let started = JsFuture::from(self.writable.write_with_js_u8_array(&copy).map_err(|e| save_err(&e))?);
+        self.flush().await?;
+        self.pending = Some(started);
         self.written += bytes.len() as u64;
         Ok(())
+    }
+
+    /// Waits for the queued write, if any.
+    async fn flush(&mut self) -> Result<(), VaultFailure> {
+        match self.pending.take() {
+            Some(p) => p.await.map(drop).map_err(|e| save_err(&e)),
+            None => Ok(()),
+        }
     }
 
     /// Releases the plaintext (only after the signature verified).
     ///
     /// # Errors
     /// [`VaultFailure::Save`].
-    pub async fn commit(self) -> Result<Saved, VaultFailure> {
+    pub async fn commit(mut self) -> Result<Saved, VaultFailure> {
+        self.flush().await?;
         wait(self.writable.close()).await?;
         let Some((root, scratch, name)) = self.scratch else { return Ok(Saved::Picked) };
         let handle: FileSystemFileHandle =
@@ -148,7 +165,8 @@ impl Sink {
     }
 
     /// Throws the pending plaintext away.
-    pub async fn discard(self) {
+    pub async fn discard(mut self) {
+        let _ = self.flush().await;
         let _ = JsFuture::from(self.writable.abort()).await;
         if let Some((root, scratch, _)) = self.scratch {
             let _ = JsFuture::from(root.remove_entry(&scratch)).await;

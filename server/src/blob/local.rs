@@ -2,13 +2,12 @@
 //! temp file + fsync + rename + fsync of the folder, so a crash at any moment
 //! leaves either the whole blob or nothing (plus a temp file swept at start-up).
 
-use std::io::SeekFrom;
+use std::io::{SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use futures_util::{StreamExt, TryStreamExt};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
-use tokio_util::io::ReaderStream;
+use futures_util::StreamExt;
+use tokio::io::AsyncSeekExt;
 
 use super::{BlobError, BlobStore, BlobStream, ByteStream, check_key};
 
@@ -38,15 +37,51 @@ async fn sync_dir(dir: &Path) -> std::io::Result<()> {
     tokio::fs::File::open(dir).await?.sync_all().await
 }
 
-async fn write_all(file: &mut tokio::fs::File, mut body: ByteStream) -> Result<u64, BlobError> {
+/// Bytes gathered from the network before one write to disk.
+const WRITE_BATCH: usize = 1024 * 1024;
+
+/// A write to disk on the blocking pool, giving the file back.
+type Writing = tokio::task::JoinHandle<std::io::Result<std::fs::File>>;
+
+fn start_write(mut file: std::fs::File, parts: Vec<bytes::Bytes>) -> Writing {
+    tokio::task::spawn_blocking(move || {
+        for part in &parts {
+            file.write_all(part)?;
+        }
+        Ok(file)
+    })
+}
+
+async fn finish_write(writing: Writing) -> std::io::Result<std::fs::File> {
+    writing.await.map_err(|e| std::io::Error::other(e.to_string()))?
+}
+
+/// Writes `body` to `file` and syncs it. Incoming frames are small; they
+/// are gathered into [`WRITE_BATCH`]-byte writes on the blocking pool, one
+/// running while the next batch arrives (tokio's `File` would make one
+/// pool round trip and one extra copy per frame).
+async fn write_all(file: std::fs::File, mut body: ByteStream) -> Result<(std::fs::File, u64), BlobError> {
     let mut written = 0u64;
+    let mut writing = start_write(file, Vec::new());
+    let mut parts = Vec::new();
+    let mut gathered = 0usize;
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(BlobError::Incoming)?;
-        file.write_all(&chunk).await?;
         written += chunk.len() as u64;
+        gathered += chunk.len();
+        parts.push(chunk);
+        if gathered >= WRITE_BATCH {
+            let file = finish_write(writing).await?;
+            writing = start_write(file, std::mem::take(&mut parts));
+            gathered = 0;
+        }
     }
-    file.sync_all().await?;
-    Ok(written)
+    let file = finish_write(writing).await?;
+    let file = finish_write(start_write(file, parts)).await?;
+    let file = tokio::task::spawn_blocking(move || file.sync_all().map(|()| file))
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))??;
+    Ok((file, written))
 }
 
 #[async_trait]
@@ -56,16 +91,17 @@ impl BlobStore for LocalBlobs {
         let mut name = [0u8; 16];
         getrandom::fill(&mut name).map_err(|e| std::io::Error::other(e.to_string()))?;
         let temp = self.tmp.join(format!("{}.tmp", hex::encode(name)));
-        let mut file = tokio::fs::File::create(&temp).await?;
-        let written = match write_all(&mut file, body).await {
-            Ok(n) => n,
-            Err(err) => {
+        let file = tokio::fs::File::create(&temp).await?.into_std().await;
+        let written = match write_all(file, body).await {
+            Ok((file, n)) => {
                 drop(file);
+                n
+            }
+            Err(err) => {
                 let _ = tokio::fs::remove_file(&temp).await;
                 return Err(err);
             }
         };
-        drop(file);
         let parent = dest.parent().ok_or(BlobError::InvalidKey)?;
         tokio::fs::create_dir_all(parent).await?;
         tokio::fs::rename(&temp, &dest).await?;
@@ -76,7 +112,7 @@ impl BlobStore for LocalBlobs {
     async fn get(&self, key: &str, start: u64, len: u64) -> Result<BlobStream, BlobError> {
         let mut file = tokio::fs::File::open(self.path(key)?).await?;
         file.seek(SeekFrom::Start(start)).await?;
-        Ok(ReaderStream::with_capacity(file.take(len), 256 * 1024).map_err(BlobError::Io).boxed())
+        Ok(super::read_ahead::stream(file.into_std().await, len))
     }
 
     async fn delete_prefix(&self, prefix: &str) -> Result<(), BlobError> {

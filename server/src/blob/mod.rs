@@ -4,6 +4,7 @@
 //! folder; [`s3::S3Blobs`] in S3-compatible object storage.
 
 pub mod local;
+mod read_ahead;
 pub mod s3;
 
 use std::sync::Arc;

@@ -109,7 +109,7 @@ try {
   Object.assign(record, { receive_mib_s: rate(receiveSecs), receive_vs_raw: Number((rawSecs / receiveSecs).toFixed(3)), receive_secs: receiveSecs });
   record.js_heap_peak_mib = await heap.stop();
 } catch (e) {
-  record.error = `${stage}: ${e.message.split('\n')[0]}`;
+  record.error = `${stage}: ${String(e?.message ?? e).split('\n')[0]}`;
   process.exitCode = 1;
 } finally {
   await heap?.stop().catch(() => undefined);

@@ -7,7 +7,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::bench::{drain, spawn_piped};
+use crate::bench::{drain_all, spawn_piped};
+
+/// What a watched run printed, how it ended, and its processes' peaks.
+#[derive(Debug)]
+pub struct Watched {
+    pub output: String,
+    pub status: Result<(), String>,
+    pub peaks: Peaks,
+}
 
 /// Highest VmHWM (KiB) seen per kind of process.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -71,9 +79,14 @@ fn sample(root: u32, peaks: &mut Peaks) {
 }
 
 /// Runs `program args` in the workspace root, echoing and returning its
-/// standard output, while sampling its process tree every 100 ms.
-pub fn run_watched(program: &str, args: &[String], env: &[(&str, String)]) -> Result<(String, Peaks), String> {
-    let (child, line) = spawn_piped(program, args, env)?;
+/// standard output, while sampling its process tree every 100 ms. The
+/// output and peaks come back even when the program fails (what it printed
+/// before failing still counts).
+pub fn run_watched(program: &str, args: &[String], env: &[(&str, String)]) -> Watched {
+    let (child, line) = match spawn_piped(program, args, env) {
+        Ok(started) => started,
+        Err(e) => return Watched { output: String::new(), status: Err(e), peaks: Peaks::default() },
+    };
     let (pid, done) = (child.id(), Arc::new(AtomicBool::new(false)));
     let peaks = Arc::new(Mutex::new(Peaks::default()));
     let watcher = {
@@ -89,11 +102,11 @@ pub fn run_watched(program: &str, args: &[String], env: &[(&str, String)]) -> Re
             }
         })
     };
-    let text = drain(child, &line);
+    let (output, status) = drain_all(child, &line);
     done.store(true, Ordering::Relaxed);
     let _ = watcher.join();
     let peaks = peaks.lock().map(|p| *p).unwrap_or_default();
-    text.map(|t| (t, peaks))
+    Watched { output, status, peaks }
 }
 #[cfg(test)]
 mod tests {
@@ -110,9 +123,17 @@ mod tests {
     fn watches_a_real_process_tree() {
         // A shell whose child is named like the server: its peak is seen.
         let args = ["-c", "exec -a quantumvault-server sleep 1"].map(String::from);
-        let (out, peaks) = run_watched("bash", &args, &[]).expect("run");
-        assert_eq!(out, "");
+        let Watched { output, status, peaks } = run_watched("bash", &args, &[]);
+        assert_eq!((output.as_str(), status), ("", Ok(())));
         assert!(peaks.server_kib > 0, "{peaks:?}");
         assert_eq!(peaks.renderer_kib, 0);
+    }
+
+    #[test]
+    fn a_failing_run_keeps_its_output() {
+        let args = ["-c", "echo '{\"bench\":\"x\"}'; exit 3"].map(String::from);
+        let run = run_watched("bash", &args, &[]);
+        assert_eq!(run.output, "{\"bench\":\"x\"}\n");
+        assert!(run.status.is_err_and(|e| e.contains("failed")));
     }
 }

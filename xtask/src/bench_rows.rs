@@ -188,11 +188,14 @@ pub struct Section {
     pub rows: Vec<Row>,
     /// Set when the whole area failed to run; its rows then say why.
     pub failure: Option<String>,
+    /// `Some(date)`: not re-run now (`--only` another area), these rows are
+    /// the previous report's, measured on that date.
+    pub kept_from: Option<String>,
 }
 
 impl Section {
     pub fn new(title: &'static str, method: impl Into<String>) -> Self {
-        Self { title, method: method.into(), rows: Vec::new(), failure: None }
+        Self { title, method: method.into(), rows: Vec::new(), failure: None, kept_from: None }
     }
 
     /// Appends rows, or records why the area could not run.

@@ -9,6 +9,7 @@ mod audit;
 mod bench;
 mod bench_browser;
 mod bench_chart;
+mod bench_keep;
 mod bench_machine;
 mod bench_native;
 mod bench_procs;
@@ -32,7 +33,9 @@ USAGE: cargo xtask <TASK> [OPTIONS]
 TASKS:
   run [-- SERVER-ARGS]  build the app and serve it at http://127.0.0.1:8080 (data in ./data)
   test                  run every test: native, wasm in headless Chromium, end-to-end
-  bench [--smoke]       every benchmark against its anchors → docs/BENCHMARKS.md (--smoke: tiny, to a temp dir)
+  bench [--smoke] [--only native|wasm|server|share]
+                        every benchmark against its anchors → docs/BENCHMARKS.md (--smoke: tiny, to a temp dir;
+                        --only: that area, the others kept from the previous report with their date)
   bench-wasm            WebCrypto vs pure-Rust stream encryption in headless Chromium (JSON lines)
   dist [--dev]          build the app into dist/ (content-hashed, precompressed)
   setup [--test]        install the pinned tools (with --test: Chromium and ChromeDriver too)
@@ -59,7 +62,7 @@ fn main() -> ExitCode {
         "dist" => setup::tools(false).and_then(|tools| dist::build(&tools, !has("--dev")).map(|_| ())),
         "run" => run(rest),
         "test" => test::all(),
-        "bench" => bench::run(has("--smoke")),
+        "bench" => bench::Area::from_args(rest).and_then(|only| bench::run(has("--smoke"), only)),
         "bench-wasm" => test::bench_wasm(),
         "lint" => test::lint(),
         "audit" => audit::run(),

@@ -39,7 +39,7 @@ pub fn all() -> Result<(), String> {
             ("QV_CHROMIUM", CHROMIUM.into()),
         ],
     )?;
-    crate::bench::run(true) // bench: the benchmark harness on tiny inputs, so it cannot rot
+    crate::bench::run(true, None) // bench: the benchmark harness on tiny inputs, so it cannot rot
 }
 
 /// The browser crypto benchmark (`app/tests/bench.rs`): WebCrypto vs the

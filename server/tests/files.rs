@@ -108,6 +108,14 @@ async fn empty_file_and_finalize_rules() {
     assert!(res.bytes().await.expect("body").is_empty());
 
     let f = create(&s, &alice, 10, &[]).await;
+    // An empty piece is acknowledged at the same offset and leaves no blob behind.
+    let status: UploadStatus = expect_json(put_piece(&s, &alice, &f.id, 0, Vec::new()).await, StatusCode::OK).await;
+    assert_eq!(status.offset, 0);
+    if s.blob_url.is_none() {
+        let folder = data_path(&s).join("blobs/objects/f").join(&f.id);
+        let left = std::fs::read_dir(&folder).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(left, 0, "empty piece left a blob in {}", folder.display());
+    }
     // Finalize before all bytes: 409 naming the gap.
     let res = s.authed(s.client.post(s.url(&format!("/files/{}/finalize", f.id))), &alice).send().await.expect("post");
     assert_eq!(expect_error(res, StatusCode::CONFLICT).await.code, "incomplete");

@@ -200,7 +200,8 @@ pub async fn upload_piece(
         Err(err) => return Err(err.into()),
     };
     if written == 0 {
-        let _ = state.blobs.delete_prefix(&key).await;
+        // Nothing arrived: drop the empty blob (a failure leaves it to the sweep of orphans).
+        let _ = state.blobs.delete(&key).await;
         return Ok(Json(status(&file)));
     }
     match state.store.add_piece(&id, &Piece { offset, len: written, blob_key: key }, now_ms()).await {

@@ -115,6 +115,13 @@ impl BlobStore for LocalBlobs {
         Ok(super::read_ahead::stream(file.into_std().await, len))
     }
 
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        match tokio::fs::remove_file(self.path(key)?).await {
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => Ok(other?),
+        }
+    }
+
     async fn delete_prefix(&self, prefix: &str) -> Result<(), BlobError> {
         match tokio::fs::remove_dir_all(self.path(prefix)?).await {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),

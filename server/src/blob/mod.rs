@@ -46,6 +46,8 @@ pub trait BlobStore: Send + Sync {
     async fn put(&self, key: &str, body: ByteStream) -> Result<u64, BlobError>;
     /// Streams bytes `start..start + len` of the blob.
     async fn get(&self, key: &str, start: u64, len: u64) -> Result<BlobStream, BlobError>;
+    /// Deletes the blob under `key` (nothing there is not an error).
+    async fn delete(&self, key: &str) -> Result<(), BlobError>;
     /// Deletes every blob whose key starts with `prefix/`.
     async fn delete_prefix(&self, prefix: &str) -> Result<(), BlobError>;
     /// Names of the immediate sub-folders of `prefix/` (one per file).

@@ -78,6 +78,13 @@ impl BlobStore for S3Blobs {
         Ok(result.into_stream().map_err(BlobError::Object).boxed())
     }
 
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        match self.store.delete(&Self::path(key)?).await {
+            Err(object_store::Error::NotFound { .. }) => Ok(()),
+            other => Ok(other?),
+        }
+    }
+
     async fn delete_prefix(&self, prefix: &str) -> Result<(), BlobError> {
         let prefix = Self::path(prefix)?;
         let mut listing = self.store.list(Some(&prefix));

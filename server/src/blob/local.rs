@@ -43,10 +43,14 @@ const WRITE_BATCH: usize = 1024 * 1024;
 /// A write to disk on the blocking pool, giving the file back.
 type Writing = tokio::task::JoinHandle<std::io::Result<std::fs::File>>;
 
-fn start_write(mut file: std::fs::File, parts: Vec<bytes::Bytes>) -> Writing {
+/// Writes `parts` (then syncs the file, when `sync`) on the blocking pool.
+fn start_write(mut file: std::fs::File, parts: Vec<bytes::Bytes>, sync: bool) -> Writing {
     tokio::task::spawn_blocking(move || {
         for part in &parts {
             file.write_all(part)?;
+        }
+        if sync {
+            file.sync_all()?;
         }
         Ok(file)
     })
@@ -56,13 +60,14 @@ async fn finish_write(writing: Writing) -> std::io::Result<std::fs::File> {
     writing.await.map_err(|e| std::io::Error::other(e.to_string()))?
 }
 
-/// Writes `body` to `file` and syncs it. Incoming frames are small; they
-/// are gathered into [`WRITE_BATCH`]-byte writes on the blocking pool, one
-/// running while the next batch arrives (tokio's `File` would make one
-/// pool round trip and one extra copy per frame).
-async fn write_all(file: std::fs::File, mut body: ByteStream) -> Result<(std::fs::File, u64), BlobError> {
+/// Writes `body` to `file` and syncs it; returns the bytes written.
+/// Incoming frames are small; they are gathered into [`WRITE_BATCH`]-byte
+/// writes on the blocking pool, one running while the next batch arrives
+/// (tokio's `File` would make one pool round trip and one extra copy per
+/// frame).
+async fn write_all(file: std::fs::File, mut body: ByteStream) -> Result<u64, BlobError> {
     let mut written = 0u64;
-    let mut writing = start_write(file, Vec::new());
+    let mut writing = start_write(file, Vec::new(), false);
     let mut parts = Vec::new();
     let mut gathered = 0usize;
     while let Some(chunk) = body.next().await {
@@ -72,16 +77,13 @@ async fn write_all(file: std::fs::File, mut body: ByteStream) -> Result<(std::fs
         parts.push(chunk);
         if gathered >= WRITE_BATCH {
             let file = finish_write(writing).await?;
-            writing = start_write(file, std::mem::take(&mut parts));
+            writing = start_write(file, std::mem::take(&mut parts), false);
             gathered = 0;
         }
     }
     let file = finish_write(writing).await?;
-    let file = finish_write(start_write(file, parts)).await?;
-    let file = tokio::task::spawn_blocking(move || file.sync_all().map(|()| file))
-        .await
-        .map_err(|e| std::io::Error::other(e.to_string()))??;
-    Ok((file, written))
+    finish_write(start_write(file, parts, true)).await?;
+    Ok(written)
 }
 
 #[async_trait]
@@ -93,10 +95,7 @@ impl BlobStore for LocalBlobs {
         let temp = self.tmp.join(format!("{}.tmp", hex::encode(name)));
         let file = tokio::fs::File::create(&temp).await?.into_std().await;
         let written = match write_all(file, body).await {
-            Ok((file, n)) => {
-                drop(file);
-                n
-            }
+            Ok(n) => n,
             Err(err) => {
                 let _ = tokio::fs::remove_file(&temp).await;
                 return Err(err);

@@ -95,8 +95,10 @@ pub struct ToeplitzHasher {
     /// Work buffers kept between calls: at 10⁶ bits they are several MB,
     /// and fresh allocations cost more in page faults than the arithmetic.
     real_buf: Vec<f64>,
-    input_spectrum: Vec<Complex<f64>>,
-    product: Vec<Complex<f64>>,
+    /// The input's spectrum times each seed phase's, one per phase; the
+    /// first also receives the input's spectrum, so one pass over memory
+    /// makes every product (these loops are bound by memory, not flops).
+    products: Vec<Vec<Complex<f64>>>,
     scratch: Vec<Complex<f64>>,
     /// One convolution's output parities, a word per 64 output bits.
     stream: Vec<u64>,
@@ -230,8 +232,7 @@ impl ToeplitzHasher {
             digit_bits: layout.digit_bits,
             size,
             byte_table: byte_table(layout),
-            input_spectrum: fwd.make_output_vec(),
-            product: fwd.make_output_vec(),
+            products: (0..layout.pack).map(|_| fwd.make_output_vec()).collect(),
             fwd,
             inv,
             seed_spectra,
@@ -251,26 +252,51 @@ impl ToeplitzHasher {
             return Ok(BitVec::new());
         }
         let layout = Layout { pack: self.pack, digit_bits: self.digit_bits };
-        pack_bits(input, &self.byte_table, 8 / self.pack, &mut self.real_buf);
-        self.fwd
-            .process_with_scratch(&mut self.real_buf, &mut self.input_spectrum, &mut self.scratch)
-            .map_err(fft_err)?;
+        self.spectrum_products(input)?;
         let mut out = vec![0u64; out_len.div_ceil(64)];
-        for (r, seed_spectrum) in self.seed_spectra.iter().enumerate() {
-            for ((p, a), b) in self.product.iter_mut().zip(&self.input_spectrum).zip(seed_spectrum) {
-                *p = *a * *b;
-            }
-            // The inverse needs purely real DC and Nyquist bins; they are, up to round-off.
-            if let Some(first) = self.product.first_mut() {
-                first.im = 0.0;
-            }
-            if let Some(last) = self.product.last_mut() {
-                last.im = 0.0;
-            }
-            self.inv.process_with_scratch(&mut self.product, &mut self.real_buf, &mut self.scratch).map_err(fft_err)?;
+        for r in 0..self.pack {
+            self.convolution(r)?;
             add_digit_parities(&self.real_buf, layout, (n, out_len, r), &mut self.stream, &mut out)?;
         }
         Ok(BitVec::from_words(out, out_len))
+    }
+
+    /// Fills `products` with the input's spectrum times each seed phase's.
+    fn spectrum_products(&mut self, input: &BitVec) -> Result<()> {
+        pack_bits(input, &self.byte_table, 8 / self.pack, &mut self.real_buf);
+        let internal = || Bb84Error::Incompatible("internal buffer mismatch in privacy amplification");
+        let (first, rest) = self.products.split_first_mut().ok_or_else(internal)?;
+        self.fwd.process_with_scratch(&mut self.real_buf, first, &mut self.scratch).map_err(fft_err)?;
+        match (rest, self.seed_spectra.as_slice()) {
+            ([], [even]) => first.iter_mut().zip(even).for_each(|(x, s)| *x *= *s),
+            ([second], [even, odd]) => {
+                for (((x, y), s0), s1) in first.iter_mut().zip(second.iter_mut()).zip(even).zip(odd) {
+                    *y = *x * *s1;
+                    *x *= *s0;
+                }
+            }
+            _ => return Err(internal()),
+        }
+        // The inverse needs purely real DC and Nyquist bins; they are, up to round-off.
+        for product in &mut self.products {
+            if let Some(first) = product.first_mut() {
+                first.im = 0.0;
+            }
+            if let Some(last) = product.last_mut() {
+                last.im = 0.0;
+            }
+        }
+        Ok(())
+    }
+
+    /// Leaves in `real_buf` the convolution of the input with seed phase
+    /// `r` (consuming that phase's product).
+    fn convolution(&mut self, r: usize) -> Result<()> {
+        let product = self
+            .products
+            .get_mut(r)
+            .ok_or(Bb84Error::Incompatible("internal buffer mismatch in privacy amplification"))?;
+        self.inv.process_with_scratch(product, &mut self.real_buf, &mut self.scratch).map_err(fft_err)
     }
 }
 
@@ -278,7 +304,7 @@ impl ToeplitzHasher {
 /// points that land on output positions: digit e of point t is bit
 /// pack·t + r + e of the full product, output bit pack·t + r + e − (n − 1).
 /// Consecutive points give consecutive output bits, so the parities are
-/// gathered a word at a time into `stream` and XORed in with one shift.
+/// gathered a whole word at a time into `stream` and XORed in with one shift.
 fn add_digit_parities(
     conv: &[f64],
     layout: Layout,
@@ -289,37 +315,68 @@ fn add_digit_parities(
     let range = layout.read_range(n, out_len, r);
     let values =
         conv.get(range.clone()).ok_or(Bb84Error::Incompatible("internal FFT too short in privacy amplification"))?;
-    let (pack, shift) = (layout.pack, layout.digit_bits.saturating_sub(1));
-    let digits = |v: u64| if pack == 2 { (v & 1) | ((v >> shift) & 2) } else { v & 1 };
-    // Output position of point `range.start`'s digit 0; it may sit one bit
-    // before the output (then that digit is dropped).
-    let first = pack * range.start + r;
-    let skip = (n - 1).saturating_sub(first);
-    let base = first + skip - (n - 1);
     stream.clear();
-    let (mut acc, mut fill, mut bad) = (0u64, 0usize, false);
-    for (k, &v) in values.iter().enumerate() {
-        let (rounded, off) = round_exact(v);
-        bad |= off.is_nan() | (off >= ROUND_OFF_LIMIT);
-        let (bits, width) = if k == 0 { (digits(rounded) >> skip, pack - skip) } else { (digits(rounded), pack) };
-        acc |= bits << fill;
-        fill += width;
-        if fill >= 64 {
-            stream.push(acc);
-            fill -= 64;
-            acc = if fill == 0 { 0 } else { bits >> (width - fill) };
-        }
-    }
-    if fill > 0 {
-        stream.push(acc);
-    }
+    let in_range = if layout.pack == 2 {
+        gather_parities::<2>(values, layout.digit_bits.saturating_sub(1), stream)
+    } else {
+        gather_parities::<1>(values, 0, stream)
+    };
     // Exact sums sit on integers; a value far from one means the round-off
     // bound failed, and a wrong key must never come out silently.
-    if bad {
+    if !in_range {
         return Err(Bb84Error::Incompatible("FFT round-off too large in privacy amplification"));
     }
-    xor_at(out, stream, base);
+    // Output position of point `range.start`'s digit 0; it may sit one bit
+    // before the output (then that digit is dropped).
+    let first = layout.pack * range.start + r;
+    let skip = (n - 1).saturating_sub(first);
+    shift_down(stream, skip);
+    xor_at(out, stream, first + skip - (n - 1));
     Ok(())
+}
+
+/// Appends to `stream` the digit parities of `values`, `PACK` bits per value
+/// (digit 1's parity is bit `shift + 1` of the rounded value), and says
+/// whether every value lay within [`ROUND_OFF_LIMIT`] of an integer. Fixed
+/// widths and no branches in the loop: this runs over every read FFT point.
+fn gather_parities<const PACK: usize>(values: &[f64], shift: u32, stream: &mut Vec<u64>) -> bool {
+    let digits = |v: u64| if PACK == 2 { (v & 1) | ((v >> shift) & 2) } else { v & 1 };
+    let word = |chunk: &[f64]| {
+        let (mut word, mut in_range) = (0u64, true);
+        for (k, &v) in chunk.iter().enumerate() {
+            let (rounded, off) = round_exact(v);
+            // `<` is false for NaN too.
+            in_range &= off < ROUND_OFF_LIMIT;
+            word |= digits(rounded) << (PACK * k);
+        }
+        (word, in_range)
+    };
+    let mut all_in_range = true;
+    // Whole words first (a fixed trip count the compiler unrolls), then the tail.
+    let chunks = values.chunks_exact(64 / PACK);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        let (w, in_range) = word(chunk);
+        all_in_range &= in_range;
+        stream.push(w);
+    }
+    if !tail.is_empty() {
+        let (w, in_range) = word(tail);
+        all_in_range &= in_range;
+        stream.push(w);
+    }
+    all_in_range
+}
+
+/// `stream >>= bits` (bits < 64) on a little-endian bit string.
+fn shift_down(stream: &mut [u64], bits: usize) {
+    if bits == 0 {
+        return;
+    }
+    for i in 0..stream.len() {
+        let next = stream.get(i + 1).copied().unwrap_or(0);
+        stream[i] = (stream[i] >> bits) | (next << (64 - bits));
+    }
 }
 
 /// `out ^= stream << offset` on little-endian bit strings, dropping what
@@ -493,20 +550,10 @@ mod tests {
         let n = x.len();
         let layout = Layout::for_input(n);
         let mut hasher = ToeplitzHasher::new(s, n, l).expect("valid sizes");
-        hasher.hash(x).expect("hashes");
+        hasher.spectrum_products(x).expect("fft");
         let mut worst = 0.0f64;
-        for (r, spectrum) in hasher.seed_spectra.iter().enumerate() {
-            for ((p, a), b) in hasher.product.iter_mut().zip(&hasher.input_spectrum).zip(spectrum) {
-                *p = *a * *b;
-            }
-            hasher.product[0].im = 0.0;
-            if let Some(last) = hasher.product.last_mut() {
-                last.im = 0.0;
-            }
-            hasher
-                .inv
-                .process_with_scratch(&mut hasher.product, &mut hasher.real_buf, &mut hasher.scratch)
-                .expect("fft");
+        for r in 0..layout.pack {
+            hasher.convolution(r).expect("fft");
             for &v in &hasher.real_buf[layout.read_range(n, l, r)] {
                 worst = worst.max(round_exact(v).1);
             }

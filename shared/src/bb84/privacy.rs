@@ -663,6 +663,24 @@ mod tests {
     }
 
     #[test]
+    fn values_off_an_integer_are_an_error_not_a_wrong_key() {
+        // A spectrum scaled by 1.3 stands for round-off gone wrong: the sums
+        // land between integers, and the hash must refuse rather than guess.
+        let mut rng = sim_rng(13, 2);
+        let (n, l) = (5000, 3000);
+        let x = toeplitz_seed(n + 1, 0, &mut rng).slice(0, n);
+        let s = toeplitz_seed(n, l, &mut rng);
+        for layout in layouts(n) {
+            let mut hasher = ToeplitzHasher::with_layout(&s, n, l, layout).expect("valid sizes");
+            hasher.seed_spectra.iter_mut().flatten().for_each(|c| *c *= 1.3);
+            assert!(
+                matches!(hasher.hash(&x), Err(Bb84Error::Incompatible(m)) if m.contains("round-off")),
+                "{layout:?}"
+            );
+        }
+    }
+
+    #[test]
     fn bad_sizes_are_errors() {
         let x = BitVec::zeros(10);
         assert!(toeplitz_hash(&x, &BitVec::zeros(5), 11).is_err());

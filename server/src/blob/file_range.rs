@@ -8,16 +8,15 @@
 //!
 //! Each block is first read right here on the async worker with
 //! `preadv2(RWF_NOWAIT)`, which copies only what is already in the page
-//! cache and never waits for the disk; the bytes are then still in this
-//! core's cache when they are written to the socket, and no thread hop is
-//! paid. Whatever is not cached is read on the blocking pool, and the
+//! cache and never waits for the disk; no thread hop is paid, and the
+//! socket write that follows runs on the same core as the copy. Whatever is not cached is read on the blocking pool, and the
 //! kernel's own read-ahead keeps the disk busy meanwhile. The buffers come
 //! from a [`BlockPool`] (reused, never re-zeroed), so memory per download
 //! is a few blocks whatever the file size and does not creep up with the
 //! number of blocks moved.
 
 use std::fs::File;
-use std::os::unix::fs::FileExt;
+use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -27,8 +26,8 @@ use super::block_pool::BlockPool;
 use super::{BlobError, BlobStream};
 
 /// Bytes per block read (and per frame sent). Chosen by measurement
-/// (`server/benches/load.rs`, alternating rounds with nginx): 256 KiB ran
-/// ahead of 128 KiB and 1 MiB. Small enough to stay in this core's cache
+/// (`server/benches/load.rs`, alternating rounds with nginx, repeated runs):
+/// 256 KiB ran ahead of 128 KiB and 1 MiB. Small enough to stay in this core's cache
 /// between the read and the socket write, and to keep the worker busy for
 /// only tens of microseconds per block; large enough that the per-block
 /// cost does not show.
@@ -68,9 +67,12 @@ fn read_cached(_file: &File, _buf: &mut [u8], _pos: u64) -> usize {
 }
 
 /// Reads exactly `buf.len()` bytes at `pos`; a file that ends first is an
-/// error (the blob lost bytes), never silently missing data.
-fn read_waiting(file: &File, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
-    file.read_exact_at(buf, pos).map_err(|e| match e.kind() {
+/// error (the blob lost bytes), never silently missing data. (Seek + read
+/// rather than a positional read, which is not portable; one block of a
+/// range is read at a time, so nothing else moves the file position.)
+fn read_waiting(mut file: &File, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
+    file.seek(SeekFrom::Start(pos))?;
+    file.read_exact(buf).map_err(|e| match e.kind() {
         std::io::ErrorKind::UnexpectedEof => {
             std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the blob is shorter than its record")
         }

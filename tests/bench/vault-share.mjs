@@ -25,7 +25,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { launchDetachable, startDetached } from '../support/detached.mjs';
+import { launchDetachable, measureTransfer, startDetached } from '../support/detached.mjs';
 import { createIdentity, openDrives } from '../support/drives.mjs';
 import { installOpfsPicker } from '../support/opfs.mjs';
 import { installHashingSavePicker, verifyHashedSave } from '../support/save_picker.mjs';
@@ -92,13 +92,13 @@ try {
   record.raw_webcrypto_mib_s = rate(rawSecs);
   record.raw_secs = Number(rawSecs.toFixed(3));
   record.raw_webcrypto_1mib_calls_mib_s = rate(raw1MiBSecs);
-  let heapPeak = 0;
+  const mib = (bytes) => Number((bytes / 1048576).toFixed(1));
 
-  // Clicks `button`, lets go of the browser until `result` appears, and
-  // returns what the page measured (seconds from the click, outcome).
-  const detached = async (button, result) => {
+  // Starts `pageFn(arg)` in the page, lets go of the browser until the page
+  // says it is done, and returns what the page measured.
+  const detached = async (pageFn, arg) => {
     const url = page.url();
-    await page.evaluate(startDetached, { button, result, delayMs: 2000 });
+    await page.evaluate(pageFn, arg);
     await browser.close();
     await chrome.waitForTitle('qv-bench:done', LONG.timeout);
     browser = await chrome.connect();
@@ -108,18 +108,29 @@ try {
       document.title = window.__qvBench.title;
       return window.__qvBench;
     });
-    heapPeak = Math.max(heapPeak, bench.heapPeakBytes);
     if (!bench.ok) throw new Error(bench.text);
     return bench;
   };
+  const click = (button, result) => detached(startDetached, { button, result, delayMs: 2000 });
+
+  // The browser's own upload and download speed to this server, without
+  // encryption: the ceiling the share and the receive can approach.
+  stage = 'transfer ceiling';
+  const ceiling = await detached(measureTransfer, { mib: MIB, pieceMib: 16 });
+  record.raw_upload_mib_s = rate(ceiling.upload_secs);
+  record.raw_download_mib_s = rate(ceiling.download_secs);
 
   // Share (encrypt + upload) to oneself.
   stage = 'share';
   await nav('Share');
   if (PIPELINE === 'page') await page.evaluate(() => history.replaceState(history.state, '', '/share?pipeline=page'));
   await setLocalFile(page, page.getByLabel('Files to share'), path);
-  const shareSecs = (await detached('Encrypt and share', 'share-result')).secs;
+  const shared = await click('Encrypt and share', 'share-result');
+  const shareSecs = shared.secs;
+  record.share_js_heap_peak_mib = mib(shared.heapPeakBytes);
+  record.share_js_heap_start_mib = mib(shared.heapStartBytes);
   Object.assign(record, { share_mib_s: rate(shareSecs), share_vs_raw: Number((rawSecs / shareSecs).toFixed(3)), share_secs: shareSecs });
+  record.share_vs_upload_ceiling = Number((ceiling.upload_secs / shareSecs).toFixed(3));
   record.share_vs_raw_1mib_calls = Number((raw1MiBSecs / shareSecs).toFixed(3));
 
   // Receive: download + decrypt + verify into a hashing "Save as" file.
@@ -127,11 +138,14 @@ try {
   await nav('Vault');
   await page.getByRole('button', { name: 'Refresh' }).click();
   await page.locator('tr[data-name="bench.bin"]').waitFor(LONG);
-  const receiveSecs = (await detached('Download bench.bin', 'download-result')).secs;
+  const received = await click('Download bench.bin', 'download-result');
+  const receiveSecs = received.secs;
+  record.receive_js_heap_peak_mib = mib(received.heapPeakBytes);
   stage = 'verify the received file';
   await verifyHashedSave(page, 'bench.bin', path);
   Object.assign(record, { receive_mib_s: rate(receiveSecs), receive_vs_raw: Number((rawSecs / receiveSecs).toFixed(3)), receive_secs: receiveSecs });
-  record.js_heap_peak_mib = Number((heapPeak / 1048576).toFixed(1));
+  record.receive_vs_download_ceiling = Number((ceiling.download_secs / receiveSecs).toFixed(3));
+  record.js_heap_peak_mib = Math.max(record.share_js_heap_peak_mib, record.receive_js_heap_peak_mib);
   if (PROFILE) {
     // Upload requests as the server saw them: time from request to response.
     const patchMs = [...server.logs.join('').replace(/\x1b\[[0-9;]*m/g, '').matchAll(/method=PATCH[^\n]*?latency=(\d+) ms/g)].map((m) => Number(m[1]));

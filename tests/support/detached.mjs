@@ -28,7 +28,7 @@ export async function launchDetachable() {
   const profile = await mkdtemp(join(tmpdir(), 'qv-chromium-'));
   const child = spawn(
     process.env.QV_CHROMIUM || '/usr/bin/chromium',
-    [...CHROMIUM_ARGS, '--enable-precise-memory-info', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
+    [...CHROMIUM_ARGS, '--enable-precise-memory-info', '--js-flags=--expose-gc', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let said = '';
@@ -71,12 +71,15 @@ export async function launchDetachable() {
 /**
  * Runs in the page: clicks the button named `button` after `delayMs` (time
  * for Playwright to detach), then times until the element with test id
- * `result` appears, sampling the JS heap meanwhile. Leaves
+ * `result` appears, sampling the page's JS heap (after a collection first). Leaves
  * `window.__qvBench = { secs, ok, text, heapPeakBytes, title }` and sets the
  * title to `qv-bench:done` (`title` is the one to put back).
  */
 export function startDetached({ button, result, delayMs }) {
-  const bench = { heapPeakBytes: 0, title: document.title };
+  // Start from a collected heap, so the peak is this stage's and not the
+  // garbage of what ran before (`gc` exists thanks to --expose-gc).
+  globalThis.gc?.();
+  const bench = { heapPeakBytes: 0, heapStartBytes: performance.memory?.usedJSHeapSize ?? 0, title: document.title };
   window.__qvBench = bench;
   // Looked up when clicked: the page may re-render its rows meanwhile.
   const find = () => [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === button || b.getAttribute('aria-label') === button);
@@ -114,4 +117,58 @@ export function startDetached({ button, result, delayMs }) {
     target.click();
     finish();
   }, delayMs);
+}
+
+/**
+ * Runs in the page: the browser's own transfer ceiling on this machine —
+ * `mib` MiB of random bytes uploaded to the vault server in `pieceMib` MiB
+ * PATCH requests from one reused array (as the app sends them, without
+ * encryption), finalised, then downloaded by one plain `fetch()` whose
+ * stream is only counted, then deleted. Needs a signed-in session. Leaves
+ * `window.__qvBench = { ok, text, upload_secs, download_secs, title }` and
+ * sets the title to `qv-bench:done`.
+ */
+export function measureTransfer({ mib, pieceMib }) {
+  const bench = { title: document.title };
+  window.__qvBench = bench;
+  (async () => {
+    const api = '/api/v1';
+    const size = mib * 1048576;
+    const piece = new Uint8Array(pieceMib * 1048576);
+    for (let i = 0; i < piece.length; i += 65536) crypto.getRandomValues(piece.subarray(i, i + 65536));
+    const check = async (r) => {
+      if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
+      return r;
+    };
+    const info = await (await check(await fetch(`${api}/files`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size, recipients: [] }) }))).json();
+    try {
+      let t0 = performance.now();
+      for (let off = 0; off < size; off += piece.length) {
+        const body = piece.subarray(0, Math.min(piece.length, size - off));
+        await check(await fetch(`${api}/files/${info.id}/content`, { method: 'PATCH', headers: { 'Upload-Offset': String(off), 'content-type': 'application/octet-stream' }, body }));
+      }
+      bench.upload_secs = (performance.now() - t0) / 1000;
+      await check(await fetch(`${api}/files/${info.id}/finalize`, { method: 'POST' }));
+      t0 = performance.now();
+      const reader = (await check(await fetch(`${api}/files/${info.id}/content`))).body.getReader();
+      let got = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        got += value.length;
+      }
+      bench.download_secs = (performance.now() - t0) / 1000;
+      if (got !== size) throw new Error(`downloaded ${got} of ${size} bytes`);
+      bench.ok = true;
+    } finally {
+      await fetch(`${api}/files/${info.id}`, { method: 'DELETE' });
+    }
+  })()
+    .catch((e) => {
+      bench.ok = false;
+      bench.text = String(e?.message ?? e);
+    })
+    .finally(() => {
+      document.title = 'qv-bench:done';
+    });
 }

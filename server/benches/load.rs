@@ -4,7 +4,7 @@
 //! same client in the same run:
 //!
 //! - upload and download of one large file (1 GiB) vs nginx PUT/GET,
-//!   best of three interleaved rounds;
+//!   median of five alternating rounds;
 //! - 100 concurrent downloads: errors, p50/p99 latency;
 //! - peak server RSS (VmHWM) after a 10 MiB round trip and after the large
 //!   ones (flat = memory does not grow with file size).
@@ -12,7 +12,7 @@
 //! Prints one JSON object a line for `cargo xtask bench`, which runs it. By
 //! hand: `QV_BENCH_NGINX=/usr/sbin/nginx cargo bench -p server --bench load`.
 //! `QV_BENCH_SMOKE=1` shrinks every size (harness check only);
-//! `QV_BENCH_MIB` sets the large file size.
+//! `QV_BENCH_MIB` sets the large file size, `QV_BENCH_ROUNDS` the rounds.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 #[path = "../tests/common/mod.rs"]
@@ -40,10 +40,11 @@ struct Sizes {
 fn sizes() -> Sizes {
     let smoke = std::env::var_os("QV_BENCH_SMOKE").is_some_and(|v| v == "1");
     let mib = |default: usize| std::env::var("QV_BENCH_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(default) << 20;
+    let rounds = |default: usize| std::env::var("QV_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(default);
     if smoke {
         Sizes { small: 1 << 20, large: mib(4), rounds: 1, concurrent: 10, concurrent_bytes: 64 << 10 }
     } else {
-        Sizes { small: 10 << 20, large: mib(1024), rounds: 3, concurrent: 100, concurrent_bytes: 1 << 20 }
+        Sizes { small: 10 << 20, large: mib(1024), rounds: rounds(5), concurrent: 100, concurrent_bytes: 1 << 20 }
     }
 }
 
@@ -90,11 +91,38 @@ async fn download(s: &Server, user: &TestUser, id: &str, total: usize) -> Result
     Ok(took)
 }
 
-fn best(v: &[Duration]) -> Duration {
-    v.iter().copied().min().unwrap_or_default()
+/// The median of `v` (the mean of the middle two for an even count).
+fn median(v: &[Duration]) -> Duration {
+    let mut v = v.to_vec();
+    v.sort();
+    match v.len() {
+        0 => Duration::ZERO,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2,
+    }
 }
 
-/// QuantumVault and nginx, interleaved round by round.
+/// One round of nginx: PUT then GET of the large file.
+async fn nginx_round(
+    s: &Server,
+    n: &nginx::Nginx,
+    piece: &bytes::Bytes,
+    z: &Sizes,
+) -> Result<(Duration, Duration), String> {
+    let url = n.url("big.bin");
+    let put = s.client.put(&url).header("content-length", z.large.to_string()).body(body(piece, z.large));
+    let up = timed(put).await?.1;
+    let (got, down) = timed(s.client.get(&url)).await?;
+    if got as usize != z.large {
+        return Err(format!("nginx returned {got} of {} bytes", z.large));
+    }
+    Ok((up, down))
+}
+
+/// QuantumVault and nginx in alternating rounds: which of the two goes
+/// first swaps every round, so a slow spell of this shared machine (or a
+/// drift over the run) falls on both sides alike. Reported as the median
+/// round (robust to one disturbed round either way), with the best beside it.
 async fn throughput(s: &Server, user: &TestUser, piece: &bytes::Bytes, z: &Sizes) -> Result<(), String> {
     let bin = std::env::var_os("QV_BENCH_NGINX").map(PathBuf::from);
     let nginx = match &bin {
@@ -105,28 +133,33 @@ async fn throughput(s: &Server, user: &TestUser, piece: &bytes::Bytes, z: &Sizes
         }
     };
     let (mut up, mut down, mut n_up, mut n_down) = (vec![], vec![], vec![], vec![]);
-    for _ in 0..z.rounds {
+    for round in 0..z.rounds {
+        let nginx_first = round % 2 == 1;
+        if let (Some(n), true) = (&nginx, nginx_first) {
+            let (u, d) = nginx_round(s, n, piece, z).await?;
+            n_up.push(u);
+            n_down.push(d);
+        }
         let (id, t) = upload(s, user, piece, z.large).await?;
         up.push(t);
         down.push(download(s, user, &id, z.large).await?);
-        if let Some(n) = &nginx {
-            let url = n.url("big.bin");
-            let put = s.client.put(&url).header("content-length", z.large.to_string()).body(body(piece, z.large));
-            n_up.push(timed(put).await?.1);
-            let (got, t) = timed(s.client.get(&url)).await?;
-            if got as usize != z.large {
-                return Err(format!("nginx returned {got} of {} bytes", z.large));
-            }
-            n_down.push(t);
+        if let (Some(n), false) = (&nginx, nginx_first) {
+            let (u, d) = nginx_round(s, n, piece, z).await?;
+            n_up.push(u);
+            n_down.push(d);
         }
     }
     for (name, times) in
         [("server_upload", &up), ("server_download", &down), ("nginx_upload", &n_up), ("nginx_download", &n_down)]
     {
         if !times.is_empty() {
-            emit(
-                &json!({ "bench": name, "bytes": z.large, "rounds": times.len(), "best_mib_s": mib_s(z.large, best(times)) }),
-            );
+            let each: Vec<f64> = times.iter().map(|t| mib_s(z.large, *t)).collect();
+            emit(&json!({
+                "bench": name, "bytes": z.large, "rounds": times.len(),
+                "median_mib_s": mib_s(z.large, median(times)),
+                "best_mib_s": each.iter().copied().fold(0.0, f64::max),
+                "each_mib_s": each,
+            }));
         }
     }
     Ok(())

@@ -131,7 +131,7 @@ pub fn run(smoke: bool, only: Option<Area>) -> Result<(), String> {
             Area::Server => Section::new(
                 area.title(),
                 "`server/benches/load.rs` drives the release `quantumvault-server` (temp data dir, SQLite + folder) and Debian nginx \
-                 (generated config, WebDAV PUT) on loopback with the same client, one after the other.",
+                 (generated config, WebDAV PUT) on loopback with the same client, in alternating rounds (which side goes first swaps each round); medians of 5 rounds.",
             )
             .fill(timed("server", || bench_server::run(&mode))),
             Area::Share => Section::new(area.title(), bench_browser::SHARE_METHOD).fill(timed("share", || {

@@ -62,11 +62,11 @@ const MISSING: &str = "the load benchmark printed no such figure";
 
 fn rows(r: &[Value]) -> Vec<Row> {
     let get = |bench: &str, key: &str| find(r, bench).and_then(|v| v.get(key)).and_then(Value::as_f64);
-    let rate = |bench: &str| get(bench, "best_mib_s").map(|v| Figure::new(v, "MiB/s"));
+    let rate = |bench: &str| get(bench, "median_mib_s").map(|v| Figure::new(v, "MiB/s"));
     let size = get("server_upload", "bytes").map_or_else(String::new, mib);
     let rounds = get("server_upload", "rounds").unwrap_or(0.0);
     let nginx_note = find(r, "nginx").and_then(|v| v["error"].as_str()).map(|e| format!("no nginx anchor: {e}"));
-    let note = nginx_note.unwrap_or_else(|| format!("one streamed request, best of {rounds} interleaved rounds"));
+    let note = nginx_note.unwrap_or_else(|| format!("one streamed request, median of {rounds} alternating rounds"));
     let mut rows = vec![
         Row::maybe(format!("Upload {size} (API: create, PATCH, finalize)"), rate("server_upload"), MISSING)
             .anchor("nginx WebDAV PUT", rate("nginx_upload"))
@@ -128,10 +128,10 @@ mod tests {
     #[test]
     fn rows_from_load_output() {
         let out = "\
-            {\"bench\":\"server_upload\",\"bytes\":1073741824,\"rounds\":2,\"best_mib_s\":600.0}\n\
-            {\"bench\":\"nginx_upload\",\"bytes\":1073741824,\"rounds\":2,\"best_mib_s\":1000.0}\n\
-            {\"bench\":\"server_download\",\"bytes\":1073741824,\"rounds\":2,\"best_mib_s\":900.0}\n\
-            {\"bench\":\"nginx_download\",\"bytes\":1073741824,\"rounds\":2,\"best_mib_s\":1000.0}\n\
+            {\"bench\":\"server_upload\",\"bytes\":1073741824,\"rounds\":2,\"median_mib_s\":600.0}\n\
+            {\"bench\":\"nginx_upload\",\"bytes\":1073741824,\"rounds\":2,\"median_mib_s\":1000.0}\n\
+            {\"bench\":\"server_download\",\"bytes\":1073741824,\"rounds\":2,\"median_mib_s\":900.0}\n\
+            {\"bench\":\"nginx_download\",\"bytes\":1073741824,\"rounds\":2,\"median_mib_s\":1000.0}\n\
             {\"bench\":\"server_peak_rss\",\"small_bytes\":10485760,\"small_kib\":20480,\"large_bytes\":1073741824,\"large_kib\":24576}\n\
             {\"bench\":\"server_concurrent_downloads\",\"requests\":100,\"bytes_each\":1048576,\"errors\":0,\"first_error\":null,\"p50_ms\":30.0,\"p99_ms\":80.0}\n";
         let rows = rows(&json_lines(out));

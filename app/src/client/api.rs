@@ -81,11 +81,11 @@ pub async fn files(shared_with_me: bool) -> Result<FileList, ClientError> {
 pub fn start_upload_piece(
     id: &str,
     offset: u64,
-    piece: &web_sys::Blob,
+    piece: &js_sys::Uint8Array,
 ) -> Result<impl std::future::Future<Output = Result<UploadStatus, ClientError>> + use<>, ClientError> {
     let off = offset.to_string();
     let response =
-        start("PATCH", &format!("/files/{}/content", segment(id)?), Body::Blob(piece), &[("Upload-Offset", &off)])?;
+        start("PATCH", &format!("/files/{}/content", segment(id)?), Body::Array(piece), &[("Upload-Offset", &off)])?;
     Ok(async move { json(response.await?).await })
 }
 

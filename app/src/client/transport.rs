@@ -74,13 +74,14 @@ pub enum Body<'a> {
     None,
     /// JSON (serialised here).
     Json(String),
-    /// Raw bytes (copied into a JS array once).
-    Bytes(&'a [u8]),
-    /// Raw bytes in a `Blob` (sent as they are; resending costs no copy).
-    /// Chromium sends a large `Blob` body far faster than an `ArrayBuffer`
-    /// one, which it copies on the calling thread (measured: 8 MiB took
-    /// 120–300 ms inside `fetch()` as an array, 50–80 ms as a `Blob`).
-    Blob(&'a web_sys::Blob),
+    /// Raw bytes already in a JS array. `fetch()` copies a buffer body
+    /// before it returns (Fetch standard, "extract a body"), so the caller
+    /// may refill the array at once. Not a `Blob`: the browser keeps a
+    /// `Blob`'s bytes until the garbage collector frees the object, which
+    /// in a quiet worker can be gigabytes later (measured: 2.5 GiB sent as
+    /// 16 MiB `Blob`s took Chromium to 3 GB of memory, and failed in a
+    /// private window); a buffer body is freed when the request ends.
+    Array(&'a js_sys::Uint8Array),
 }
 
 impl Body<'_> {
@@ -125,13 +126,9 @@ pub fn start(
             h.set("Content-Type", "application/json").map_err(|e| ClientError::Malformed(js_error_text(&e)))?;
             init.set_body(&JsValue::from_str(&text));
         }
-        Body::Bytes(bytes) => {
+        Body::Array(array) => {
             h.set("Content-Type", "application/octet-stream").map_err(|e| ClientError::Malformed(js_error_text(&e)))?;
-            init.set_body(&js_sys::Uint8Array::from(bytes));
-        }
-        Body::Blob(blob) => {
-            h.set("Content-Type", "application/octet-stream").map_err(|e| ClientError::Malformed(js_error_text(&e)))?;
-            init.set_body(blob);
+            init.set_body(array);
         }
     }
     init.set_headers(&h);

@@ -25,8 +25,9 @@ use crate::platform::webcrypto::{Backend, WebVaultEncoder};
 
 /// Ciphertext bytes per upload request. Each request costs the server a
 /// durable write (fsync, rename, database commit), so pieces are large;
-/// memory is about three pieces (one filling, one in flight, the browser's
-/// copy of the request body), whatever the file size.
+/// memory is about three pieces (one filling, one kept until the server
+/// acknowledges it, the browser's copy of the request body), whatever the
+/// file size.
 pub const PIECE_SIZE: u32 = 16 * 1024 * 1024;
 
 /// Where the encrypted file goes.
@@ -70,20 +71,22 @@ pub fn vault_len(header_len: usize, size: u64) -> Option<u64> {
 /// A piece sent and not yet acknowledged (kept to resend it).
 struct InFlight {
     start: u64,
-    data: web_sys::Blob,
+    data: Uint8Array,
     answer: Pin<Box<dyn Future<Output = Result<UploadStatus, ClientError>>>>,
 }
 
 /// Resumable upload of one file in [`PIECE_SIZE`] pieces, one piece on the
-/// wire while the next is being encrypted. Ciphertext is gathered in one
-/// reused JS array and each piece sent as a `Blob` (see
-/// `transport::Body::Blob`), which a resend after a dropped connection
-/// reuses as it is.
+/// wire while the next is being encrypted. Two JS arrays take turns: one
+/// gathers ciphertext while the other holds the piece in flight, kept
+/// until the server acknowledges it so a dropped connection can resend it.
 struct Uploader {
     id: String,
     acked: u64,
-    piece: Uint8Array,
+    /// The array being filled (allocated on first use).
+    piece: Option<Uint8Array>,
     filled: u32,
+    /// The array of the last acknowledged piece, free for the next one.
+    spare: Option<Uint8Array>,
     inflight: Option<InFlight>,
 }
 
@@ -92,18 +95,18 @@ const MAX_ATTEMPTS: u32 = 40;
 
 impl Uploader {
     fn new(id: String) -> Self {
-        Self { id, acked: 0, piece: Uint8Array::new_with_length(0), filled: 0, inflight: None }
+        Self { id, acked: 0, piece: None, filled: 0, spare: None, inflight: None }
     }
 
     async fn write(&mut self, mut bytes: &[u8], cancel: &Cancel, waiting: &dyn Fn(bool)) -> Result<(), VaultFailure> {
         while !bytes.is_empty() {
-            if self.piece.length() == 0 {
-                self.piece = Uint8Array::new_with_length(PIECE_SIZE);
-            }
+            let piece = self
+                .piece
+                .get_or_insert_with(|| self.spare.take().unwrap_or_else(|| Uint8Array::new_with_length(PIECE_SIZE)));
             let room = (PIECE_SIZE - self.filled) as usize;
             let (now, rest) = bytes.split_at(room.min(bytes.len()));
             let end = self.filled + now.len() as u32;
-            self.piece.subarray(self.filled, end).copy_from(now);
+            piece.subarray(self.filled, end).copy_from(now);
             self.filled = end;
             bytes = rest;
             if self.filled == PIECE_SIZE {
@@ -124,12 +127,11 @@ impl Uploader {
         Ok(())
     }
 
-    /// Sends the gathered piece (the `Blob` holds its own copy, so the
-    /// array is refilled at once).
+    /// Sends the gathered piece. The array is kept for a resend; `fetch()`
+    /// has its own copy of the body by the time this returns.
     fn launch(&mut self) -> Result<(), VaultFailure> {
-        let parts = js_sys::Array::of1(&self.piece.subarray(0, self.filled));
-        let data = web_sys::Blob::new_with_u8_array_sequence(&parts)
-            .map_err(|e| VaultFailure::Read(crate::platform::js_error_text(&e)))?;
+        let Some(piece) = self.piece.take() else { return Ok(()) };
+        let data = piece.subarray(0, self.filled);
         self.filled = 0;
         let answer = Box::pin(api::start_upload_piece(&self.id, self.acked, &data)?);
         self.inflight = Some(InFlight { start: self.acked, data, answer });
@@ -140,13 +142,14 @@ impl Uploader {
     /// much it has and resends only what is missing.
     async fn settle(&mut self, cancel: &Cancel, waiting: &dyn Fn(bool)) -> Result<(), VaultFailure> {
         let Some(InFlight { start, data, answer }) = self.inflight.take() else { return Ok(()) };
-        let end = start + data.size() as u64;
+        let end = start + u64::from(data.length());
         let mut result = answer.await;
         let mut attempts = 0;
         loop {
             let err = match result {
                 Ok(status) if status.offset == end => {
                     self.acked = end;
+                    self.spare = Some(Uint8Array::new(&data.buffer()));
                     waiting(false);
                     return Ok(());
                 }

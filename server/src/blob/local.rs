@@ -2,12 +2,11 @@
 //! temp file + fsync + rename + fsync of the folder, so a crash at any moment
 //! leaves either the whole blob or nothing (plus a temp file swept at start-up).
 
-use std::io::{SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use tokio::io::AsyncSeekExt;
 
 use super::{BlobError, BlobStore, BlobStream, ByteStream, check_key};
 
@@ -109,9 +108,8 @@ impl BlobStore for LocalBlobs {
     }
 
     async fn get(&self, key: &str, start: u64, len: u64) -> Result<BlobStream, BlobError> {
-        let mut file = tokio::fs::File::open(self.path(key)?).await?;
-        file.seek(SeekFrom::Start(start)).await?;
-        Ok(super::read_ahead::stream(file.into_std().await, len))
+        let file = tokio::fs::File::open(self.path(key)?).await?;
+        Ok(super::file_range::stream(file.into_std().await, start, len))
     }
 
     async fn delete(&self, key: &str) -> Result<(), BlobError> {

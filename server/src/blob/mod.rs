@@ -3,8 +3,9 @@
 //! stays flat whatever the size. [`local::LocalBlobs`] keeps blobs in a
 //! folder; [`s3::S3Blobs`] in S3-compatible object storage.
 
+mod block_pool;
+mod file_range;
 pub mod local;
-mod read_ahead;
 pub mod s3;
 
 use std::sync::Arc;

@@ -111,7 +111,7 @@ try {
     if (!bench.ok) throw new Error(bench.text);
     return bench;
   };
-  const click = (button, result) => detached(startDetached, { button, result, delayMs: 2000 });
+  const click = (button, result) => detached(startDetached, { button, result, delayMs: 5000 });
 
   // The browser's own upload and download speed to this server, without
   // encryption: the ceiling the share and the receive can approach.
@@ -141,6 +141,7 @@ try {
   const received = await click('Download bench.bin', 'download-result');
   const receiveSecs = received.secs;
   record.receive_js_heap_peak_mib = mib(received.heapPeakBytes);
+  record.receive_js_heap_start_mib = mib(received.heapStartBytes);
   stage = 'verify the received file';
   await verifyHashedSave(page, 'bench.bin', path);
   Object.assign(record, { receive_mib_s: rate(receiveSecs), receive_vs_raw: Number((rawSecs / receiveSecs).toFixed(3)), receive_secs: receiveSecs });

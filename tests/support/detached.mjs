@@ -71,15 +71,12 @@ export async function launchDetachable() {
 /**
  * Runs in the page: clicks the button named `button` after `delayMs` (time
  * for Playwright to detach), then times until the element with test id
- * `result` appears, sampling the page's JS heap (after a collection first). Leaves
+ * `result` appears, sampling the page's JS heap (from a collected start). Leaves
  * `window.__qvBench = { secs, ok, text, heapPeakBytes, title }` and sets the
  * title to `qv-bench:done` (`title` is the one to put back).
  */
 export function startDetached({ button, result, delayMs }) {
-  // Start from a collected heap, so the peak is this stage's and not the
-  // garbage of what ran before (`gc` exists thanks to --expose-gc).
-  globalThis.gc?.();
-  const bench = { heapPeakBytes: 0, heapStartBytes: performance.memory?.usedJSHeapSize ?? 0, title: document.title };
+  const bench = { heapPeakBytes: 0, heapStartBytes: 0, title: document.title };
   window.__qvBench = bench;
   // Looked up when clicked: the page may re-render its rows meanwhile.
   const find = () => [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === button || b.getAttribute('aria-label') === button);
@@ -87,7 +84,7 @@ export function startDetached({ button, result, delayMs }) {
   const sample = () => {
     bench.heapPeakBytes = Math.max(bench.heapPeakBytes, performance.memory?.usedJSHeapSize ?? 0);
   };
-  const timer = setInterval(sample, 200);
+  let timer;
   let before;
   const finish = () => {
     const el = document.querySelector(`[data-testid="${result}"]`);
@@ -112,6 +109,15 @@ export function startDetached({ button, result, delayMs }) {
       document.title = 'qv-bench:done';
       return;
     }
+    // Start from a collected heap, so the peak is this stage's and not the
+    // garbage of what ran before. Collected only now, after Playwright let
+    // go: while DevTools is attached it keeps promise chains alive (seen:
+    // 40 MB after the raw WebCrypto anchor, freed once detached). `gc`
+    // exists thanks to --expose-gc.
+    globalThis.gc?.();
+    globalThis.gc?.();
+    bench.heapStartBytes = performance.memory?.usedJSHeapSize ?? 0;
+    timer = setInterval(sample, 200);
     before = document.querySelector(`[data-testid="${result}"]`);
     bench.t0 = performance.now();
     target.click();

@@ -128,8 +128,8 @@ export function startDetached({ button, result, delayMs }) {
 /**
  * Runs in the page: the browser's own transfer ceiling on this machine —
  * `mib` MiB of random bytes uploaded to the vault server in `pieceMib` MiB
- * PATCH requests from one reused array (as the app sends them, without
- * encryption), finalised, then downloaded by one plain `fetch()` whose
+ * PATCH requests, each a fresh copy of one array (as the app sends them,
+ * without encryption), finalised, then downloaded by one plain `fetch()` whose
  * stream is only counted, then deleted. Needs a signed-in session. Leaves
  * `window.__qvBench = { ok, text, upload_secs, download_secs, title }` and
  * sets the title to `qv-bench:done`.
@@ -150,7 +150,8 @@ export function measureTransfer({ mib, pieceMib }) {
     try {
       let t0 = performance.now();
       for (let off = 0; off < size; off += piece.length) {
-        const body = piece.subarray(0, Math.min(piece.length, size - off));
+        // A fresh copy per request, as the app sends (see app/src/vault/send.rs).
+        const body = piece.slice(0, Math.min(piece.length, size - off));
         await check(await fetch(`${api}/files/${info.id}/content`, { method: 'PATCH', headers: { 'Upload-Offset': String(off), 'content-type': 'application/octet-stream' }, body }));
       }
       bench.upload_secs = (performance.now() - t0) / 1000;

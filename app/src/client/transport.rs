@@ -75,12 +75,13 @@ pub enum Body<'a> {
     /// JSON (serialised here).
     Json(String),
     /// Raw bytes already in a JS array. `fetch()` copies a buffer body
-    /// before it returns (Fetch standard, "extract a body"), so the caller
-    /// may refill the array at once. Not a `Blob`: the browser keeps a
-    /// `Blob`'s bytes until the garbage collector frees the object, which
-    /// in a quiet worker can be gigabytes later (measured: 2.5 GiB sent as
-    /// 16 MiB `Blob`s took Chromium to 3 GB of memory, and failed in a
-    /// private window); a buffer body is freed when the request ends.
+    /// before it returns (Fetch standard, "extract a body"). Not a `Blob`:
+    /// the browser keeps a `Blob`'s bytes until the garbage collector frees
+    /// the object, which in a quiet worker can be gigabytes later
+    /// (measured: 2.5 GiB sent as 16 MiB `Blob`s took Chromium to 3 GB of
+    /// memory, and failed in a private window). The same holds for the
+    /// browser's copy of an array body, so large uploads send a fresh array
+    /// each time, which makes the collector run (see `vault::send`).
     Array(&'a js_sys::Uint8Array),
 }
 

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { launch, watchErrors } from './support/browser.mjs';
 import { createIdentity as createDriveIdentity, openDrives, rotateKeys as rotateDriveKeys } from './support/drives.mjs';
 import { installOpfsPicker, readOpfs } from './support/opfs.mjs';
-import { installSavePicker, savedBytes, savedInfo } from './support/save_picker.mjs';
+import { installSavePicker, queueSaveNames, savedBytes, savedInfo } from './support/save_picker.mjs';
 import { startServer } from './support/server.mjs';
 
 const LONG = 180_000;
@@ -152,6 +152,8 @@ test('Alice shares a 50 MiB and an empty file with Bob; Bob gets the same bytes;
   assert.equal(await bob.page.locator(`tr[data-name="${bigName}"] [data-badge]`).getAttribute('data-badge'), 'unverified');
   const got = await download(bob, bigName);
   assert.ok(got.ok, got.text);
+  // Download, hashing and decryption ran off the page's thread.
+  assert.match(got.text, /decrypted in the background worker/);
   assert.deepEqual(await savedInfo(bob.page, bigName), { size: big.length, sha256: sha256(big) });
   await bob.page.locator(`tr[data-name="${bigName}"] [data-badge="verified"]`).waitFor();
   const gotEmpty = await download(bob, emptyName);
@@ -334,6 +336,49 @@ test('cancelling a share in the background worker deletes the partial upload on 
   } finally {
     await rm(path, { force: true });
   }
+});
+
+test('cancelling a receive in the background worker saves nothing, and the next receive works', { timeout: 10 * 60_000 }, async () => {
+  const { bob } = people;
+  assert.ok(bob, 'the sharing step ran first');
+  const { page } = bob;
+  await nav(bob, 'Vault');
+  // The file Alice sent after rotating (the big one was tampered with above).
+  const name = names.after;
+  await rows(bob, [name]);
+  // Hold the worker's download until the cancel was clicked.
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  let held = 0;
+  const onContent = async (route) => {
+    held++;
+    await gate;
+    await route.continue().catch(() => {});
+  };
+  await page.route(/\/api\/v1\/files\/[^/]+\/content$/, onContent);
+  try {
+    await queueSaveNames(page, 'cancelled-receive.bin');
+    await page.getByRole('button', { name: `Download ${name}` }).click();
+    await page.getByRole('button', { name: 'Cancel download' }).waitFor({ timeout: LONG });
+    const deadline = Date.now() + LONG;
+    while (!held && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(held > 0, 'the worker asked for the file');
+    await page.getByRole('button', { name: 'Cancel download' }).dispatchEvent('click');
+    const result = page.getByTestId('download-result');
+    await result.waitFor({ timeout: LONG });
+    assert.equal(await result.getAttribute('data-ok'), 'false');
+    assert.match(await result.textContent(), /cancelled/);
+    // The picked file was never committed: it stays empty.
+    assert.equal((await savedInfo(page, 'cancelled-receive.bin'))?.size ?? 0, 0);
+  } finally {
+    release();
+    await page.unroute(/\/api\/v1\/files\/[^/]+\/content$/, onContent);
+  }
+  // A fresh worker takes the next receive.
+  await queueSaveNames(page, 'after-cancel.bin');
+  const again = await download(bob, name);
+  assert.ok(again.ok, again.text);
+  assert.ok((await savedInfo(page, 'after-cancel.bin'))?.size > 0);
 });
 
 test('a 2 GiB share keeps the tab\'s JS heap bounded (QV_HEAVY=1)', { skip: !process.env.QV_HEAVY && 'set QV_HEAVY=1 to run', timeout: 30 * 60_000 }, async () => {

@@ -14,7 +14,7 @@ use crate::platform::js_error_text;
 pub const API: &str = "/api/v1";
 
 /// Why a call to the server failed, in words a user can act on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ClientError {
     /// No connection (browser offline, or the server is down).
     #[error("you are offline or the server cannot be reached; try again when connected")]

@@ -17,10 +17,9 @@ use crate::client::keys::check_history;
 use crate::client::{ClientError, api};
 use crate::session::use_session;
 use crate::vault::errors::VaultFailure;
-use crate::vault::input::{DownloadInput, FileInput};
 use crate::vault::listing::{Details, details};
 use crate::vault::progress::{Cancel, Progress, bytes_text};
-use crate::vault::receive::{Source, decrypt};
+use crate::vault::receive_job::{Origin, receive};
 use crate::vault::sink::{Saved, Sink};
 use crate::vault::verified;
 
@@ -110,15 +109,15 @@ async fn download(
     let name = row.details.as_ref().map_or_else(|_| format!("{}.bin", row.info.id), |d| d.name.clone());
     let keys = trusted_keys(&me, &unlocked, &row.info.owner).await?;
     let Some(sink) = Sink::choose(&name).await? else { return Err(VaultFailure::Cancelled) };
-    let lookup = |fp: &shared::identity::Fingerprint| keys.iter().find(|k| &k.fingerprint() == fp).cloned();
-    let source = Source::Server(DownloadInput::new(&row.info.id, row.info.size));
-    let links = crate::vault::links::for_peer(&row.info.owner);
-    let on_progress = |p| progress.set(Some(p));
-    let (ok, saved) = decrypt(&unlocked.keyring, source, sink, &lookup, &links, &on_progress, &cancel).await?;
+    let links = crate::links::link_keys_for(&row.info.owner);
+    let origin = Origin::Server(row.info.id.clone(), row.info.size);
+    let on_progress = move |p| progress.set(Some(p));
+    let receipt = receive(&unlocked.keyring, &links, &keys, origin, sink, on_progress, &cancel).await?;
     verified::mark(&row.info.id);
-    Ok(match saved {
-        Saved::Picked => format!("“{}” verified and saved.", ok.metadata.name),
-        Saved::Downloaded => format!("“{}” verified; your browser is saving it.", ok.metadata.name),
+    let (name, place) = (&receipt.verified.metadata.name, receipt.place());
+    Ok(match receipt.saved {
+        Saved::Picked => format!("“{name}” verified and saved (decrypted {place})."),
+        Saved::Downloaded => format!("“{name}” verified (decrypted {place}); your browser is saving it."),
     })
 }
 
@@ -384,14 +383,16 @@ async fn open_local(
     let suggested =
         file.name().strip_suffix(".qvault").map_or_else(|| format!("{}.decrypted", file.name()), str::to_owned);
     let Some(sink) = Sink::choose(&suggested).await? else { return Err(VaultFailure::Cancelled) };
-    let me = unlocked.keyring.current.identity().public().clone();
-    let lookup = move |fp: &shared::identity::Fingerprint| {
-        if &me.fingerprint() == fp { Some(me.clone()) } else { contacts::by_fingerprint(fp).map(|(_, p)| p) }
-    };
-    let source = Source::Local(FileInput::new(file.into()));
-    let on_progress = |p| progress.set(Some(p));
-    let none = crate::vault::links::none;
-    let (ok, _) = decrypt(&unlocked.keyring, source, sink, &lookup, &none, &on_progress, &cancel).await?;
+    // The sender is not known in advance: this user and every pinned contact.
+    let mut trusted = vec![unlocked.keyring.current.identity().public().clone()];
+    trusted.extend(
+        contacts::all()
+            .into_values()
+            .filter_map(|c| shared::api::b64::decode(&c.identity).and_then(|b| PublicIdentity::from_bytes(&b).ok())),
+    );
+    let on_progress = move |p| progress.set(Some(p));
+    let receipt = receive(&unlocked.keyring, &[], &trusted, Origin::Local(file), sink, on_progress, &cancel).await?;
+    let ok = &receipt.verified;
     let from = contacts::by_fingerprint(&ok.sender).map_or_else(|| "you".to_owned(), |(u, _)| u);
-    Ok(format!("“{}” from {from} verified and saved.", ok.metadata.name))
+    Ok(format!("“{}” from {from} verified and saved (decrypted {}).", ok.metadata.name, receipt.place()))
 }

@@ -278,6 +278,19 @@ pub fn start_with<J: Job>(
     extra: &JsValue,
     on_progress: impl Fn(JobProgress) + 'static,
 ) -> Result<RunningJob<J>, WorkerError> {
+    start_transferring::<J>(input, payload, extra, &[], on_progress)
+}
+
+/// [`start_with`], moving the `transfer` objects (e.g. a `WritableStream`
+/// inside `extra`) to the worker instead of copying them: afterwards they
+/// belong to the worker.
+pub fn start_transferring<J: Job>(
+    input: &J::Input,
+    payload: Vec<u8>,
+    extra: &JsValue,
+    transfer: &[JsValue],
+    on_progress: impl Fn(JobProgress) + 'static,
+) -> Result<RunningJob<J>, WorkerError> {
     let input = serde_json::to_string(input).map_err(|e| WorkerError::Data(e.to_string()))?;
     let worker = match IDLE.with(|idle| idle.borrow_mut().pop()) {
         Some(w) => w,
@@ -331,7 +344,7 @@ pub fn start_with<J: Job>(
     if !extra.is_undefined() {
         let _ = Reflect::set(&request, &"extra".into(), extra);
     }
-    let transfer = Array::new();
+    let transfer: Array = transfer.iter().collect();
     if !payload.is_empty() {
         let bytes = Uint8Array::from(payload.as_slice());
         transfer.push(&bytes.buffer());

@@ -56,6 +56,9 @@ async fn dispatch(
         crate::vault::share_job::VaultShare::NAME => {
             run_job::<crate::vault::share_job::VaultShare>(input, payload, sink).await
         }
+        crate::vault::receive_job::VaultReceive::NAME => {
+            run_job::<crate::vault::receive_job::VaultReceive>(input, payload, sink).await
+        }
         _ => Err(format!("this version of the app has no background job called {job:?}; reload the page")),
     }
 }

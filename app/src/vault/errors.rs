@@ -5,8 +5,9 @@ use shared::format::vault::VaultError;
 use crate::client::ClientError;
 use crate::platform::webcrypto::WebCryptoError;
 
-/// Why sharing, receiving or a local encryption failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why sharing, receiving or a local encryption failed. (Serialisable: a
+/// receive in the background worker hands it back to the page as it is.)
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum VaultFailure {
     /// The user cancelled.
     #[error("cancelled")]

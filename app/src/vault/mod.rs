@@ -13,6 +13,7 @@ pub mod links;
 pub mod listing;
 pub mod progress;
 pub mod receive;
+pub mod receive_job;
 pub mod send;
 pub mod share_job;
 pub mod sink;

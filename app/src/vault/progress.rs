@@ -18,6 +18,18 @@ pub struct Progress {
     pub waiting: bool,
 }
 
+/// Label of a background job's progress reports while it waits for the
+/// connection (the others carry the stage's name).
+pub const WAITING: &str = "waiting";
+
+impl Progress {
+    /// A background job's report, as seen on the page now.
+    #[must_use]
+    pub fn from_job(p: &crate::platform::worker::JobProgress, started_ms: f64) -> Self {
+        Self { done: p.done as u64, total: p.total as u64, started_ms, now_ms: now_ms(), waiting: p.label == WAITING }
+    }
+}
+
 /// `performance.now()` in ms (0 where unavailable).
 #[must_use]
 pub fn now_ms() -> f64 {

@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 use zeroize::Zeroizing;
 
 use super::errors::VaultFailure;
-use super::progress::{Cancel, Progress, now_ms};
+use super::progress::{Cancel, Progress, WAITING, now_ms};
 use super::send::{Destination, Outgoing, encrypt_file};
 use crate::client::api;
 use crate::platform::worker::{self, Canceller, Job, JobProgress, ProgressSink, WorkerError};
@@ -38,8 +38,6 @@ pub struct ShareInput {
     pub note: String,
 }
 
-/// Label of progress reports while waiting for the connection.
-const WAITING: &str = "waiting";
 /// Label prefix of the one report carrying the upload's id (`created:ID`),
 /// so the page can delete the partial upload if it terminates the worker.
 const CREATED: &str = "created:";
@@ -159,13 +157,7 @@ pub fn start(
             *seen_id.borrow_mut() = Some(id.to_owned());
             return;
         }
-        on_progress(Progress {
-            done: p.done as u64,
-            total: p.total as u64,
-            started_ms: started,
-            now_ms: now_ms(),
-            waiting: p.label == WAITING,
-        });
+        on_progress(Progress::from_job(&p, started));
     })?;
     drop(payload);
     let canceller = job.canceller();

@@ -4,12 +4,20 @@
 //! away), or, where that picker is missing, a scratch file in the origin
 //! private file system (OPFS) that is offered as a download only after the
 //! signature verified and deleted otherwise.
+//!
+//! When the receive runs in a background worker, the destination stays on
+//! the page (a save-picker handle cannot be re-created in a worker) and the
+//! worker writes into a [`Relay`]: a stream transferred to the worker whose
+//! other end is piped into the destination here. The worker closes its end
+//! only after the signature verified, and the page learns that the file was
+//! really committed when the pipe completes.
 
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetFileOptions, FileSystemWritableFileStream,
+    AbortController, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetFileOptions, StreamPipeOptions,
+    TransformStream, WritableStream, WritableStreamDefaultWriter,
 };
 
 use super::errors::VaultFailure;
@@ -29,11 +37,14 @@ pub fn has_save_picker() -> bool {
     web_sys::window().is_some_and(|w| Reflect::has(&w, &"showSaveFilePicker".into()).unwrap_or(false))
 }
 
+/// For the OPFS fallback: the scratch folder, file name and the name to offer.
+type Scratch = (FileSystemDirectoryHandle, String, String);
+
 /// A pending destination.
 pub struct Sink {
-    writable: FileSystemWritableFileStream,
-    /// For the OPFS fallback: the scratch folder, file name and the name to offer.
-    scratch: Option<(FileSystemDirectoryHandle, String, String)>,
+    writable: WritableStream,
+    writer: WritableStreamDefaultWriter,
+    scratch: Option<Scratch>,
     written: u64,
     /// The write still running: the next one is queued before this one is
     /// awaited, so the disk works while the next batch is decrypted.
@@ -86,7 +97,21 @@ impl Sink {
     /// [`VaultFailure::Save`].
     pub async fn to_handle(handle: &FileSystemFileHandle) -> Result<Self, VaultFailure> {
         let writable = wait(handle.create_writable()).await?.dyn_into().map_err(|e| save_err(&e))?;
-        Ok(Self { writable, scratch: None, written: 0, pending: None })
+        Self::new(writable, None)
+    }
+
+    /// Writes into a plain stream: the worker's end of a [`Relay`]. Closing
+    /// it (commit) or aborting it (discard) is all this side decides.
+    ///
+    /// # Errors
+    /// [`VaultFailure::Save`] if the stream is already in use.
+    pub fn to_stream(writable: WritableStream) -> Result<Self, VaultFailure> {
+        Self::new(writable, None)
+    }
+
+    fn new(writable: WritableStream, scratch: Option<Scratch>) -> Result<Self, VaultFailure> {
+        let writer = writable.get_writer().map_err(|e| save_err(&e))?;
+        Ok(Self { writable, writer, scratch, written: 0, pending: None })
     }
 
     /// A scratch file in OPFS, offered as a download named `name` on commit.
@@ -107,7 +132,7 @@ impl Sink {
             .dyn_into()
             .map_err(|e| save_err(&e))?;
         let writable = wait(handle.create_writable()).await?.dyn_into().map_err(|e| save_err(&e))?;
-        Ok(Self { writable, scratch: Some((root, scratch_name, safe_name(name))), written: 0, pending: None })
+        Self::new(writable, Some((root, scratch_name, safe_name(name))))
     }
 
     /// Picker if available, else OPFS scratch. `Ok(None)`: cancelled.
@@ -131,7 +156,7 @@ impl Sink {
         }
         // A copy: the write is queued, and wasm memory may move meanwhile.
         let copy = Uint8Array::from(bytes);
-        let started = JsFuture::from(self.writable.write_with_js_u8_array(&copy).map_err(|e| save_err(&e))?);
+        let started = JsFuture::from(self.writer.write_with_chunk(&copy));
         self.flush().await?;
         self.pending = Some(started);
         self.written += bytes.len() as u64;
@@ -152,25 +177,84 @@ impl Sink {
     /// [`VaultFailure::Save`].
     pub async fn commit(mut self) -> Result<Saved, VaultFailure> {
         self.flush().await?;
-        wait(self.writable.close()).await?;
-        let Some((root, scratch, name)) = self.scratch else { return Ok(Saved::Picked) };
-        let handle: FileSystemFileHandle =
-            wait(root.get_file_handle(&scratch)).await?.dyn_into().map_err(|e| save_err(&e))?;
-        let file: web_sys::Blob = wait(handle.get_file()).await?.dyn_into().map_err(|e| save_err(&e))?;
-        offer_download(&file, &name)?;
-        // The object URL keeps the bytes alive until the page goes away; the
-        // scratch file is removed the next time the Vault page opens
-        // ([`clean_scratch`]).
-        Ok(Saved::Downloaded)
+        wait(self.writer.close()).await?;
+        release(self.scratch).await
     }
 
     /// Throws the pending plaintext away.
     pub async fn discard(mut self) {
         let _ = self.flush().await;
-        let _ = JsFuture::from(self.writable.abort()).await;
-        if let Some((root, scratch, _)) = self.scratch {
-            let _ = JsFuture::from(root.remove_entry(&scratch)).await;
+        let _ = JsFuture::from(self.writer.abort()).await;
+        remove(self.scratch).await;
+    }
+
+    /// Hands this destination to a writer elsewhere (a worker): returns the
+    /// stream to transfer and the [`Relay`] that pipes it in here. Nothing
+    /// must have been written yet.
+    ///
+    /// # Errors
+    /// [`VaultFailure::Save`] (streams the browser cannot pipe).
+    pub fn relay(self) -> Result<(WritableStream, Relay), VaultFailure> {
+        self.writer.release_lock();
+        let pass = TransformStream::new().map_err(|e| save_err(&e))?;
+        let abort = AbortController::new().map_err(|e| save_err(&e))?;
+        let options = StreamPipeOptions::new();
+        options.set_signal(&abort.signal());
+        let pipe = JsFuture::from(pass.readable().pipe_to_with_options(&self.writable, &options));
+        Ok((pass.writable(), Relay { pipe, abort, scratch: self.scratch }))
+    }
+}
+
+/// The page's end of a destination written from elsewhere ([`Sink::relay`]).
+pub struct Relay {
+    pipe: JsFuture,
+    abort: AbortController,
+    scratch: Option<Scratch>,
+}
+
+impl Relay {
+    /// Waits until the other end closed its stream and the destination
+    /// committed (call after the writer reported a verified file).
+    ///
+    /// # Errors
+    /// [`VaultFailure::Save`]: the destination refused a write or the commit,
+    /// or the writer aborted.
+    pub async fn commit(self) -> Result<Saved, VaultFailure> {
+        match self.pipe.await {
+            Ok(_) => release(self.scratch).await,
+            Err(e) => {
+                remove(self.scratch).await;
+                Err(save_err(&e))
+            }
         }
+    }
+
+    /// Throws the pending plaintext away, whatever the other end did (it
+    /// may have been terminated mid-write).
+    pub async fn discard(self) {
+        self.abort.abort();
+        let _ = self.pipe.await;
+        remove(self.scratch).await;
+    }
+}
+
+/// After the destination closed: offers an OPFS scratch file as a download.
+async fn release(scratch: Option<Scratch>) -> Result<Saved, VaultFailure> {
+    let Some((root, scratch, name)) = scratch else { return Ok(Saved::Picked) };
+    let handle: FileSystemFileHandle =
+        wait(root.get_file_handle(&scratch)).await?.dyn_into().map_err(|e| save_err(&e))?;
+    let file: web_sys::Blob = wait(handle.get_file()).await?.dyn_into().map_err(|e| save_err(&e))?;
+    offer_download(&file, &name)?;
+    // The object URL keeps the bytes alive until the page goes away; the
+    // scratch file is removed the next time the Vault page opens
+    // ([`clean_scratch`]).
+    Ok(Saved::Downloaded)
+}
+
+/// Deletes an OPFS scratch file, if any.
+async fn remove(scratch: Option<Scratch>) {
+    if let Some((root, scratch, _)) = scratch {
+        let _ = JsFuture::from(root.remove_entry(&scratch)).await;
     }
 }
 

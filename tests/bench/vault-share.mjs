@@ -21,6 +21,7 @@
 //   QV_BENCH_PROFILE=1: also report the server's time in upload requests
 //   (from its request log), to tell server-bound from client-bound shares.
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,10 +39,11 @@ const PROFILE = process.env.QV_BENCH_PROFILE === '1';
 
 const work = await mkdtemp(join(tmpdir(), 'qv-bench-'));
 const server = await startServer(PROFILE ? { env: { RUST_LOG: 'info,tower_http=debug' } } : {});
+let stage = 'setup';
 const chrome = await launchDetachable();
+const renderer = rendererRss(chrome.pid);
 let browser = await chrome.connect();
 const record = { bench: 'vault-share', mib: MIB, pipeline: PIPELINE };
-let stage = 'setup';
 try {
   const path = join(work, 'bench.bin');
   const block = randomBytes(16 * 1024 * 1024);
@@ -60,6 +62,62 @@ try {
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByTestId('signed-in-as').waitFor(LONG);
 
+  const rate = (secs) => Number((MIB / secs).toFixed(1));
+  const mib = (bytes) => Number((bytes / 1048576).toFixed(1));
+
+  // Starts `pageFn(arg)` in the page, lets go of the browser until the page
+  // says it is done, and returns what the page measured.
+  const detached = async (pageFn, arg) => {
+    const url = page.url();
+    await page.evaluate(pageFn, arg);
+    await browser.close();
+    await chrome.waitForTitle('qv-bench:done', LONG.timeout);
+    browser = await chrome.connect();
+    page = browser.contexts()[0].pages().find((p) => p.url() === url);
+    if (!page) throw new Error('the page is gone');
+    const bench = await page.evaluate(() => {
+      document.title = window.__qvBench.title;
+      return window.__qvBench;
+    });
+    if (!bench.ok) throw new Error(bench.text);
+    return bench;
+  };
+  const click = (button, result) => detached(startDetached, { button, result, delayMs: 5000 });
+
+  // Share (encrypt + upload) to oneself.
+  stage = 'share';
+  await nav('Share');
+  if (PIPELINE === 'page') await page.evaluate(() => history.replaceState(history.state, '', '/share?pipeline=page'));
+  await setLocalFile(page, page.getByLabel('Files to share'), path);
+  record.renderer_rss_before_mib = mib(renderer.now() * 1024);
+  renderer.begin();
+  const shared = await click('Encrypt and share', 'share-result');
+  record.renderer_rss_share_peak_mib = mib(renderer.end() * 1024);
+  const shareSecs = shared.secs;
+  record.share_js_heap_peak_mib = mib(shared.heapPeakBytes);
+  record.share_js_heap_start_mib = mib(shared.heapStartBytes);
+  Object.assign(record, { share_mib_s: rate(shareSecs), share_secs: shareSecs });
+
+  // Receive: download + decrypt + verify into a hashing "Save as" file.
+  stage = 'receive';
+  await nav('Vault');
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.locator('tr[data-name="bench.bin"]').waitFor(LONG);
+  renderer.begin();
+  const received = await click('Download bench.bin', 'download-result');
+  record.renderer_rss_receive_peak_mib = mib(renderer.end() * 1024);
+  record.renderer_rss_flow_peak_mib = Math.max(record.renderer_rss_share_peak_mib, record.renderer_rss_receive_peak_mib);
+  const receiveSecs = received.secs;
+  record.receive_js_heap_peak_mib = mib(received.heapPeakBytes);
+  record.receive_js_heap_start_mib = mib(received.heapStartBytes);
+  stage = 'verify the received file';
+  await verifyHashedSave(page, 'bench.bin', path);
+  Object.assign(record, { receive_mib_s: rate(receiveSecs), receive_secs: receiveSecs });
+  record.js_heap_peak_mib = Math.max(record.share_js_heap_peak_mib, record.receive_js_heap_peak_mib);
+
+  // The anchors run after the flow: what they allocate stays in the
+  // renderer, and the flow's memory is measured on a renderer that has
+  // done nothing else.
   stage = 'raw WebCrypto anchor';
   // Raw WebCrypto AES-256-GCM over the same bytes, in the same page. The
   // anchor (`raw_webcrypto_mib_s`) uses the vault format's chunking — one
@@ -88,30 +146,12 @@ try {
   const rawSecs = await raw(16384, 64);
   const raw1MiBSecs = await raw(1048576, 8);
 
-  const rate = (secs) => Number((MIB / secs).toFixed(1));
   record.raw_webcrypto_mib_s = rate(rawSecs);
   record.raw_secs = Number(rawSecs.toFixed(3));
   record.raw_webcrypto_1mib_calls_mib_s = rate(raw1MiBSecs);
-  const mib = (bytes) => Number((bytes / 1048576).toFixed(1));
-
-  // Starts `pageFn(arg)` in the page, lets go of the browser until the page
-  // says it is done, and returns what the page measured.
-  const detached = async (pageFn, arg) => {
-    const url = page.url();
-    await page.evaluate(pageFn, arg);
-    await browser.close();
-    await chrome.waitForTitle('qv-bench:done', LONG.timeout);
-    browser = await chrome.connect();
-    page = browser.contexts()[0].pages().find((p) => p.url() === url);
-    if (!page) throw new Error('the page is gone');
-    const bench = await page.evaluate(() => {
-      document.title = window.__qvBench.title;
-      return window.__qvBench;
-    });
-    if (!bench.ok) throw new Error(bench.text);
-    return bench;
-  };
-  const click = (button, result) => detached(startDetached, { button, result, delayMs: 5000 });
+  record.share_vs_raw = Number((rawSecs / shareSecs).toFixed(3));
+  record.share_vs_raw_1mib_calls = Number((raw1MiBSecs / shareSecs).toFixed(3));
+  record.receive_vs_raw = Number((rawSecs / receiveSecs).toFixed(3));
 
   // The browser's own upload and download speed to this server, without
   // encryption: the ceiling the share and the receive can approach.
@@ -120,33 +160,8 @@ try {
   record.raw_upload_mib_s = rate(ceiling.upload_secs);
   record.raw_download_mib_s = rate(ceiling.download_secs);
 
-  // Share (encrypt + upload) to oneself.
-  stage = 'share';
-  await nav('Share');
-  if (PIPELINE === 'page') await page.evaluate(() => history.replaceState(history.state, '', '/share?pipeline=page'));
-  await setLocalFile(page, page.getByLabel('Files to share'), path);
-  const shared = await click('Encrypt and share', 'share-result');
-  const shareSecs = shared.secs;
-  record.share_js_heap_peak_mib = mib(shared.heapPeakBytes);
-  record.share_js_heap_start_mib = mib(shared.heapStartBytes);
-  Object.assign(record, { share_mib_s: rate(shareSecs), share_vs_raw: Number((rawSecs / shareSecs).toFixed(3)), share_secs: shareSecs });
   record.share_vs_upload_ceiling = Number((ceiling.upload_secs / shareSecs).toFixed(3));
-  record.share_vs_raw_1mib_calls = Number((raw1MiBSecs / shareSecs).toFixed(3));
-
-  // Receive: download + decrypt + verify into a hashing "Save as" file.
-  stage = 'receive';
-  await nav('Vault');
-  await page.getByRole('button', { name: 'Refresh' }).click();
-  await page.locator('tr[data-name="bench.bin"]').waitFor(LONG);
-  const received = await click('Download bench.bin', 'download-result');
-  const receiveSecs = received.secs;
-  record.receive_js_heap_peak_mib = mib(received.heapPeakBytes);
-  record.receive_js_heap_start_mib = mib(received.heapStartBytes);
-  stage = 'verify the received file';
-  await verifyHashedSave(page, 'bench.bin', path);
-  Object.assign(record, { receive_mib_s: rate(receiveSecs), receive_vs_raw: Number((rawSecs / receiveSecs).toFixed(3)), receive_secs: receiveSecs });
   record.receive_vs_download_ceiling = Number((ceiling.download_secs / receiveSecs).toFixed(3));
-  record.js_heap_peak_mib = Math.max(record.share_js_heap_peak_mib, record.receive_js_heap_peak_mib);
   if (PROFILE) {
     // Upload requests as the server saw them: time from request to response.
     const patchMs = [...server.logs.join('').replace(/\x1b\[[0-9;]*m/g, '').matchAll(/method=PATCH[^\n]*?latency=(\d+) ms/g)].map((m) => Number(m[1]));
@@ -158,6 +173,7 @@ try {
 } finally {
   console.log(JSON.stringify(record));
   await browser.close().catch(() => undefined);
+  renderer.stop();
   await chrome.close();
   await server.cleanup();
   await rm(work, { recursive: true, force: true });
@@ -177,4 +193,54 @@ async function setLocalFile(page, input, path) {
   } finally {
     await cdp.detach();
   }
+}
+
+/**
+ * Resident memory (VmRSS, KiB) of this Chromium's renderer processes, the
+ * largest one, sampled from /proc every 100 ms: `now()`, and the peak
+ * between `begin()` and `end()`, so each stage's memory is its own (the
+ * kernel's high-water mark would carry over from earlier stages).
+ */
+function rendererRss(browserPid) {
+  const children = (pid) => {
+    try {
+      return readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    } catch {
+      return [];
+    }
+  };
+  // Renderers are forked by a zygote: grandchildren of the browser. (Their
+  // command line says `--type=renderer` unless Chromium could not rename
+  // them, e.g. under GLIBC_TUNABLES; then it still says `--type=zygote`.)
+  const now = () => {
+    let largest = 0;
+    for (let todo = [[browserPid, 0]]; todo.length; ) {
+      const [pid, depth] = todo.pop();
+      todo.push(...children(pid).map((c) => [c, depth + 1]));
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (depth < 2 || /--type=(utility|gpu-process)/.test(cmdline)) continue;
+        const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+        largest = Math.max(largest, kib);
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    return largest;
+  };
+  let peak = 0;
+  const started = Date.now();
+  let ticks = 0;
+  const timer = setInterval(() => {
+    const kib = now();
+    peak = Math.max(peak, kib);
+    // QV_BENCH_TRACE=1: the renderer's memory once a second, on stderr.
+    if (process.env.QV_BENCH_TRACE && ticks++ % 10 === 0) console.error(`rss ${((Date.now() - started) / 1000).toFixed(1)} s ${(kib / 1024).toFixed(0)} MiB ${stage}`);
+  }, 100);
+  return {
+    now,
+    begin() { peak = now(); },
+    end() { return Math.max(peak, now()); },
+    stop() { clearInterval(timer); },
+  };
 }

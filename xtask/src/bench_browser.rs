@@ -112,7 +112,8 @@ pub const SHARE_METHOD: &str = "The vault share flow (`tests/bench/vault-share.m
      up and then detaches while each transfer runs (`tests/support/detached.mjs`; attached, DevTools copies every \
      request body into its events and uploads ran ~10× slower than for a real user). The page's JS heap is sampled \
      in the page (`performance.memory`, after a collection), the peak RSS of the server and of Chromium's renderer \
-     from /proc.";
+     from /proc. The share and the receive run first, the anchors afterwards, so the renderer's memory is the \
+     flow's own (what an anchor allocates stays in the renderer).";
 
 /// The file sizes shared, smallest first: the smallest is the anchor of the
 /// memory rows ("independent of file size").
@@ -137,6 +138,16 @@ impl ShareRun {
     fn peak(&self, kib: impl Fn(&Peaks) -> u64) -> Option<Figure> {
         let kib = kib(&self.peaks);
         (self.failure.is_none() && kib > 0).then(|| Figure::new(kib as f64 / 1024.0, "MiB"))
+    }
+
+    /// The renderer's peak during the share and the receive, as the script
+    /// measured it (the anchors run afterwards); the whole run's high-water
+    /// mark where the script does not say.
+    fn renderer(&self) -> Option<Figure> {
+        match self.figure("renderer_rss_flow_peak_mib", "MiB") {
+            Some(f) if self.failure.is_none() => Some(f),
+            _ => self.peak(|p| p.renderer_kib),
+        }
     }
 
     fn heap(&self) -> Option<Figure> {
@@ -189,11 +200,11 @@ fn share_rows(runs: &[ShareRun; 2]) -> Vec<Row> {
     let mut rows = Vec::new();
     for r in runs {
         rows.push(
-            Row::maybe(format!("Peak Chromium renderer RSS while {}", sharing(r)), r.peak(|p| p.renderer_kib), &r.reason())
-                .anchor(sharing(small), (r.mib != small.mib).then(|| small.peak(|p| p.renderer_kib)).flatten())
+            Row::maybe(format!("Peak Chromium renderer RSS while {}", sharing(r)), r.renderer(), &r.reason())
+                .anchor(sharing(small), (r.mib != small.mib).then(|| small.renderer()).flatten())
                 .target(Target::AtMost(512.0))
                 .unit("MiB")
-                .note("the page's whole process (JS heap of page and workers, wasm memory, buffers), sampled from /proc every 100 ms; bounded means far below the file size"),
+                .note("the page's whole process (JS heap of page and workers, wasm memory, the browser's copies of request bodies), VmRSS sampled from /proc every 100 ms during the share and the receive (the anchors run afterwards); bounded means far below the file size"),
         );
     }
     rows.push(
@@ -261,14 +272,16 @@ mod tests {
     fn share_rows_from_script_output() {
         let line = |mib, heap| {
             format!(
-                "{{\"bench\":\"vault-share\",\"mib\":{mib},\"pipeline\":\"worker\",\"raw_webcrypto_mib_s\":500,\"share_mib_s\":300,\"receive_mib_s\":200,\"raw_upload_mib_s\":250,\"js_heap_peak_mib\":{heap}}}"
+                "{{\"bench\":\"vault-share\",\"mib\":{mib},\"pipeline\":\"worker\",\"raw_webcrypto_mib_s\":500,\"share_mib_s\":300,\"receive_mib_s\":200,\"raw_upload_mib_s\":250,\"js_heap_peak_mib\":{heap},\"renderer_rss_flow_peak_mib\":{}}}",
+                heap * 10
             )
         };
         let rows =
             share_rows(&[run(1024, &line(1024, 40), None, 20 * 1024), run(2048, &line(2048, 44), None, 40 * 1024)]);
+        // The renderer's peak comes from the script's own per-stage figure, not the run's high-water mark.
         assert_eq!(rows[1].what, "Peak Chromium renderer RSS while sharing 2048 MiB");
-        assert_eq!(rows[1].value, Ok(Figure::new(300.0, "MiB")));
-        assert_eq!(rows[1].ratio(), Some(1.0));
+        assert_eq!(rows[1].value, Ok(Figure::new(440.0, "MiB")));
+        assert_eq!(rows[1].ratio(), Some(1.1));
         assert_eq!(rows[1].verdict(), Verdict::Met);
         assert_eq!(rows[2].ratio(), Some(2.0));
         assert_eq!(rows[2].verdict(), Verdict::Missed);

@@ -12,6 +12,7 @@ pub(crate) mod detector;
 pub mod error;
 pub mod estimate;
 pub(crate) mod eve;
+pub(crate) mod fork;
 pub mod finite_key;
 pub mod lab;
 pub mod link;

@@ -1,11 +1,11 @@
-//! Privacy amplification by Toeplitz hashing, computed with real FFTs.
+//! Privacy amplification by Toeplitz hashing, computed with f64 FFTs.
 //!
 //! A Toeplitz matrix T (ℓ × n) is fixed by a public random seed s of
 //! n + ℓ − 1 bits: T[i][j] = s[i − j + n − 1]. Toeplitz matrices form a
 //! 2-universal family, which is what the leftover hash lemma needs. The
 //! product y = T·x over GF(2) is the middle of the convolution s * x:
 //! y_i = (Σ_j s[i+n−1−j]·x_j) mod 2. We compute integer convolutions with
-//! real f64 FFTs (lengths 2^a·3^b·5^c·7^d with b, c ≤ 2, d ≤ 1, long enough that the
+//! f64 FFTs (lengths 2^a·3^b·5^c·7^d with b, c ≤ 2, d ≤ 1, long enough that the
 //! cyclic wrap-around only touches outputs we drop) and keep each sum's
 //! parity. [`ToeplitzHasher`] packs two input bits per FFT point against the
 //! seed's even and odd bits, which halves the FFT length; every value stays
@@ -17,12 +17,15 @@ use rand_core::Rng;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
 
 use super::bits::{BitVec, low_mask};
 use super::error::{Bb84Error, Result};
+use super::fork::join;
 use super::rng::SimRng;
+
+type C64 = Complex<f64>;
 
 /// Largest input accepted (keeps FFT round-off far below 0.5 and memory sane).
 pub const MAX_INPUT_BITS: usize = 1 << 25;
@@ -66,41 +69,55 @@ pub fn toeplitz_hash(input: &BitVec, seed: &BitVec, out_len: usize) -> Result<Bi
 }
 
 /// A Toeplitz hash with its seed's spectra and FFT plans prepared, so that
-/// hashing Alice's and Bob's keys (or many blocks) costs three half-length
-/// FFTs each.
+/// hashing Alice's and Bob's keys (or many blocks) costs one forward and two
+/// inverse complex FFTs of a quarter of the convolution's length each.
 ///
-/// Why three half-length FFTs and not two full-length ones: the input is
-/// packed two bits per FFT point (x₂ₚ + B·x₂ₚ₊₁, B = 2^b) and the seed is
-/// split into its even and odd bits. Each seed phase convolved with the
+/// Why this shape. The input is packed two bits per point (x₂ₚ + B·x₂ₚ₊₁,
+/// B = 2^b) and the seed's even and odd bits are the real and imaginary
+/// parts of one complex sequence z = s₀ + i·s₁; z * x then carries both
+/// phases' convolutions at once (x is real). Each phase convolved with the
 /// packed input gives two digit sums per point, each at most ⌈n/2⌉ < B, so
 /// the exact values stay below 2^(2b) ≈ 2³⁸ at 10⁶ bits — far inside f64's
 /// exact range — and the parity of each digit is one bit of the rounded
 /// value. Packing both operands (Kronecker substitution) would need three
 /// digits, ~60 exact bits, which f64 cannot give. Inputs so long that two
 /// digits would not fit [`PACKED_BITS_LIMIT`] fall back to one bit per point.
+///
+/// The length-N cyclic convolution is split into its even and odd outputs
+/// (a polyphase split): with z and x cut into even- and odd-indexed halves,
+/// (z * x)_even = z_e * x_e + shift(z_o * x_o) and (z * x)_odd =
+/// z_e * x_o + z_o * x_e, all of length N/2. The seed's halves are
+/// transformed once; the real input's two halves are one complex FFT
+/// (u = x_e + i·x_o). The two output halves are independent inverse FFTs,
+/// which natively run on two threads (see [`super::fork`]).
 pub struct ToeplitzHasher {
     n: usize,
     out_len: usize,
-    /// Input bits per FFT point, and seed phases: 1 or 2.
-    pack: usize,
-    /// log2 of the digit base B (pack = 2).
-    digit_bits: u32,
-    size: usize,
-    fwd: Arc<dyn RealToComplex<f64>>,
-    inv: Arc<dyn ComplexToReal<f64>>,
-    /// One spectrum per seed phase, already scaled by the inverse's 1/N.
-    seed_spectra: Vec<Vec<Complex<f64>>>,
-    /// Each input byte's bits as `8 / pack` FFT points.
-    byte_table: Vec<f64>,
-    /// Work buffers kept between calls: at 10⁶ bits they are several MB,
-    /// and fresh allocations cost more in page faults than the arithmetic.
-    real_buf: Vec<f64>,
-    /// The input's spectrum times each seed phase's, one per phase; the
-    /// first also receives the input's spectrum, so one pass over memory
-    /// makes every product (these loops are bound by memory, not flops).
-    products: Vec<Vec<Complex<f64>>>,
-    scratch: Vec<Complex<f64>>,
-    /// One convolution's output parities, a word per 64 output bits.
+    layout: Layout,
+    /// N/2: the length of every FFT here.
+    half: usize,
+    fwd: Arc<dyn Fft<f64>>,
+    inv: Arc<dyn Fft<f64>>,
+    /// Spectra of the seed's even- and odd-indexed points, scaled by 1/N
+    /// (the inverse FFT is unnormalised).
+    seed_even: Vec<C64>,
+    seed_odd: Vec<C64>,
+    twiddles: Twiddles,
+    /// Each input byte's bits as `4 / pack` complex points.
+    input_table: Vec<C64>,
+    /// The input's packed points, then their spectrum U.
+    input: Vec<C64>,
+    /// One per output half (even, odd): its spectrum, then its values.
+    /// Work buffers are kept between calls: at 10⁶ bits they are several
+    /// MB, and fresh allocations cost more in page faults than the arithmetic.
+    lanes: [Lane; 2],
+}
+
+/// One output half's work buffers; each thread owns one.
+struct Lane {
+    spectrum: Vec<C64>,
+    scratch: Vec<C64>,
+    /// The half's digit parities, `2·pack` bits per point.
     stream: Vec<u64>,
 }
 
@@ -115,8 +132,8 @@ impl core::fmt::Debug for ToeplitzHasher {
         f.debug_struct("ToeplitzHasher")
             .field("n", &self.n)
             .field("out_len", &self.out_len)
-            .field("bits_per_point", &self.pack)
-            .field("fft_size", &self.size)
+            .field("bits_per_point", &self.layout.pack)
+            .field("fft_size", &self.half)
             .finish()
     }
 }
@@ -124,7 +141,7 @@ impl core::fmt::Debug for ToeplitzHasher {
 thread_local! {
     /// FFT plans (twiddle tables) are costly to build and depend only on the
     /// length, so one planner per thread keeps them across calls.
-    static PLANNER: RefCell<RealFftPlanner<f64>> = RefCell::new(RealFftPlanner::new());
+    static PLANNER: RefCell<FftPlanner<f64>> = RefCell::new(FftPlanner::new());
 }
 
 /// The smallest even length ≥ `min` of the form 2^a·3^b·5^c·7^d with
@@ -146,10 +163,6 @@ pub fn fft_len(min: usize) -> usize {
         })
         .min()
         .unwrap_or(min.next_power_of_two())
-}
-
-fn fft_err<E>(_: E) -> Bb84Error {
-    Bb84Error::Incompatible("internal FFT size mismatch in privacy amplification")
 }
 
 /// How an `n`-bit input is laid out on FFT points.
@@ -196,6 +209,42 @@ impl Layout {
         let first_read = (0..self.pack).map(|r| self.read_range(n, out_len, r).start).min().unwrap_or(0);
         fft_len((last_term + 1 - first_read).max(longest_phase))
     }
+
+    /// Full-product positions one output point (an even or odd convolution
+    /// index pair 2m, 2m + 1) spans: `pack` per convolution index.
+    fn bits_per_half_point(self) -> usize {
+        2 * self.pack
+    }
+
+    /// The half-length points m whose digits can land on output positions
+    /// n − 1 ‥ n + ℓ − 2, clamped to the FFT: point m of the even half holds
+    /// positions 2·pack·m + (0‥pack), of the odd half 2·pack·m + pack + (0‥pack).
+    fn half_range(self, n: usize, out_len: usize, half: usize) -> core::ops::Range<usize> {
+        let per = self.bits_per_half_point();
+        let first = ((n - 1) / per).saturating_sub(1);
+        let end = ((n + out_len - 2) / per + 1).min(half);
+        first..end
+    }
+}
+
+/// e^(−2πik/M) for every k < M, as coarse[k / FINE]·fine[k % FINE]: two
+/// short tables that stay in cache instead of one table as long as the FFT.
+struct Twiddles {
+    coarse: Vec<C64>,
+    fine: Vec<C64>,
+}
+
+const FINE: usize = 1024;
+
+impl Twiddles {
+    fn new(m: usize) -> Self {
+        let w = |k: usize| C64::from_polar(1.0, -2.0 * core::f64::consts::PI * k as f64 / m as f64);
+        Self { coarse: (0..m.div_ceil(FINE)).map(|c| w(c * FINE)).collect(), fine: (0..FINE.min(m)).map(w).collect() }
+    }
+}
+
+fn internal(what: &'static str) -> Bb84Error {
+    Bb84Error::Incompatible(what)
 }
 
 impl ToeplitzHasher {
@@ -207,39 +256,45 @@ impl ToeplitzHasher {
     fn with_layout(seed: &BitVec, n: usize, out_len: usize, layout: Layout) -> Result<Self> {
         check(n, seed, out_len)?;
         let size = if n == 0 || out_len == 0 { 2 } else { layout.fft_size(n, out_len) };
+        let half = size / 2;
         let (fwd, inv) = PLANNER.with(|p| {
             let mut p = p.borrow_mut();
-            (p.plan_fft_forward(size), p.plan_fft_inverse(size))
+            (p.plan_fft_forward(half), p.plan_fft_inverse(half))
         });
-        let mut real_buf = vec![0.0; size];
-        let scratch_len = fwd.get_scratch_len().max(inv.get_scratch_len());
-        let mut scratch = vec![Complex::new(0.0, 0.0); scratch_len];
-        // The inverse FFT is unnormalised: fold its 1/N into the seed once.
+        let scratch_len = fwd.get_inplace_scratch_len().max(inv.get_inplace_scratch_len());
+        let zero = C64::new(0.0, 0.0);
+        let lane = || Lane { spectrum: vec![zero; half], scratch: vec![zero; scratch_len], stream: Vec::new() };
+        let mut lanes = [lane(), lane()];
+        // The inverse FFT is unnormalised: fold its 1/N into the seed's points.
         let scale = 1.0 / size as f64;
-        let mut seed_spectra = Vec::with_capacity(layout.pack);
-        for r in 0..layout.pack {
-            seed_phase_to_f64(seed, r, layout.pack, &mut real_buf);
-            let mut spectrum = fwd.make_output_vec();
-            fwd.process_with_scratch(&mut real_buf, &mut spectrum, &mut scratch).map_err(fft_err)?;
-            for c in &mut spectrum {
-                *c *= scale;
-            }
-            seed_spectra.push(spectrum);
-        }
+        let mut seed_even = vec![zero; half];
+        let mut seed_odd = vec![zero; half];
+        let per_byte = 4 / layout.pack;
+        let [lane_even, lane_odd] = &mut lanes;
+        let (fwd_even, fwd_odd) = (&fwd, &fwd);
+        join(
+            || {
+                unpack(seed, &seed_table(layout, 0, scale), per_byte, &mut seed_even);
+                fwd_even.process_with_scratch(&mut seed_even, &mut lane_even.scratch);
+            },
+            || {
+                unpack(seed, &seed_table(layout, layout.pack, scale), per_byte, &mut seed_odd);
+                fwd_odd.process_with_scratch(&mut seed_odd, &mut lane_odd.scratch);
+            },
+        );
         Ok(Self {
             n,
             out_len,
-            pack: layout.pack,
-            digit_bits: layout.digit_bits,
-            size,
-            byte_table: byte_table(layout),
-            products: (0..layout.pack).map(|_| fwd.make_output_vec()).collect(),
+            layout,
+            half,
+            twiddles: Twiddles::new(half),
+            input_table: input_table(layout),
+            input: vec![zero; half],
             fwd,
             inv,
-            seed_spectra,
-            real_buf,
-            scratch,
-            stream: Vec::new(),
+            seed_even,
+            seed_odd,
+            lanes,
         })
     }
 
@@ -252,109 +307,117 @@ impl ToeplitzHasher {
         if out_len == 0 || n == 0 {
             return Ok(BitVec::new());
         }
-        let layout = Layout { pack: self.pack, digit_bits: self.digit_bits };
-        self.spectrum_products(input)?;
-        let mut out = vec![0u64; out_len.div_ceil(64)];
-        for r in 0..self.pack {
-            self.convolution(r)?;
-            add_digit_parities(&self.real_buf, layout, (n, out_len, r), &mut self.stream, &mut out)?;
+        self.half_spectra(input);
+        let range = self.layout.half_range(n, out_len, self.half);
+        let (layout, inv) = (self.layout, &self.inv);
+        let [even, odd] = &mut self.lanes;
+        let (even_ok, odd_ok) =
+            join(|| even.parities(inv, layout, range.clone()), || odd.parities(inv, layout, range.clone()));
+        if !(even_ok && odd_ok) {
+            // Exact sums sit on integers; a value far from one means the
+            // round-off bound failed, and a wrong key must never come out silently.
+            return Err(Bb84Error::Incompatible("FFT round-off too large in privacy amplification"));
+        }
+        let (stream, odd_stream) = (&mut even.stream, &odd.stream);
+        // Both streams start at point `range.start`; the odd half's bits sit
+        // `pack` positions later.
+        xor_at(stream, odd_stream, layout.pack);
+        let first = layout.bits_per_half_point() * range.start;
+        shift_down(stream, n - 1 - first);
+        let mut out = core::mem::take(stream);
+        out.truncate(out_len.div_ceil(64));
+        if out.len() < out_len.div_ceil(64) {
+            return Err(internal("internal FFT too short in privacy amplification"));
         }
         Ok(BitVec::from_words(out, out_len))
     }
 
-    /// Fills `products` with the input's spectrum times each seed phase's.
-    fn spectrum_products(&mut self, input: &BitVec) -> Result<()> {
-        pack_bits(input, &self.byte_table, 8 / self.pack, &mut self.real_buf);
-        let internal = || Bb84Error::Incompatible("internal buffer mismatch in privacy amplification");
-        let (first, rest) = self.products.split_first_mut().ok_or_else(internal)?;
-        self.fwd.process_with_scratch(&mut self.real_buf, first, &mut self.scratch).map_err(fft_err)?;
-        match (rest, self.seed_spectra.as_slice()) {
-            ([], [even]) => first.iter_mut().zip(even).for_each(|(x, s)| *x *= *s),
-            ([second], [even, odd]) => {
-                for (((x, y), s0), s1) in first.iter_mut().zip(second.iter_mut()).zip(even).zip(odd) {
-                    *y = *x * *s1;
-                    *x *= *s0;
-                }
-            }
-            _ => return Err(internal()),
-        }
-        // The inverse needs purely real DC and Nyquist bins; they are, up to round-off.
-        for product in &mut self.products {
-            if let Some(first) = product.first_mut() {
-                first.im = 0.0;
-            }
-            if let Some(last) = product.last_mut() {
-                last.im = 0.0;
-            }
-        }
-        Ok(())
-    }
-
-    /// Leaves in `real_buf` the convolution of the input with seed phase
-    /// `r` (consuming that phase's product).
-    fn convolution(&mut self, r: usize) -> Result<()> {
-        let product = self
-            .products
-            .get_mut(r)
-            .ok_or(Bb84Error::Incompatible("internal buffer mismatch in privacy amplification"))?;
-        self.inv.process_with_scratch(product, &mut self.real_buf, &mut self.scratch).map_err(fft_err)
+    /// Leaves in the lanes the spectra of the even and odd output halves.
+    fn half_spectra(&mut self, input: &BitVec) {
+        unpack(input, &self.input_table, 4 / self.layout.pack, &mut self.input);
+        let [even, odd] = &mut self.lanes;
+        self.fwd.process_with_scratch(&mut self.input, &mut even.scratch);
+        let mid = self.half / 2;
+        let (even_lo, even_hi) = even.spectrum.split_at_mut(mid);
+        let (odd_lo, odd_hi) = odd.spectrum.split_at_mut(mid);
+        let (u, tw) = (&self.input, &self.twiddles);
+        let (seed_even, seed_odd) = (&self.seed_even, &self.seed_odd);
+        join(
+            || half_products(0, u, (seed_even, seed_odd), tw, (even_lo, odd_lo)),
+            || half_products(mid, u, (&seed_even[mid..], &seed_odd[mid..]), tw, (even_hi, odd_hi)),
+        );
     }
 }
 
-/// Adds (XOR) into `out` the parities of the digits of convolution `r`'s
-/// points that land on output positions: digit e of point t is bit
-/// pack·t + r + e of the full product, output bit pack·t + r + e − (n − 1).
-/// Consecutive points give consecutive output bits, so the parities are
-/// gathered a whole word at a time into `stream` and XORed in with one shift.
-fn add_digit_parities(
-    conv: &[f64],
-    layout: Layout,
-    (n, out_len, r): (usize, usize, usize),
-    stream: &mut Vec<u64>,
-    out: &mut [u64],
-) -> Result<()> {
-    let range = layout.read_range(n, out_len, r);
-    let values =
-        conv.get(range.clone()).ok_or(Bb84Error::Incompatible("internal FFT too short in privacy amplification"))?;
-    stream.clear();
-    let in_range = if layout.pack == 2 {
-        gather_parities::<2>(values, layout.digit_bits.saturating_sub(1), stream)
-    } else {
-        gather_parities::<1>(values, 0, stream)
+impl Lane {
+    /// Turns this half's spectrum into its convolution values.
+    fn invert(&mut self, inv: &Arc<dyn Fft<f64>>) {
+        inv.process_with_scratch(&mut self.spectrum, &mut self.scratch);
+    }
+
+    /// Inverts this half's spectrum and gathers the digit parities of points
+    /// `range` into `stream`; false if a value was not near an integer.
+    fn parities(&mut self, inv: &Arc<dyn Fft<f64>>, layout: Layout, range: core::ops::Range<usize>) -> bool {
+        self.invert(inv);
+        self.stream.clear();
+        let values = &self.spectrum[range];
+        if layout.pack == 2 {
+            gather_parities::<2>(values, layout.digit_bits, &mut self.stream)
+        } else {
+            gather_parities::<1>(values, 0, &mut self.stream)
+        }
+    }
+}
+
+/// Writes the spectra of the even and odd output halves at k = `k0`, … from
+/// the input's complex spectrum U and the seed halves' spectra Zₑ, Zₒ:
+/// with Xₑ = (U[k] + conj U[M−k])/2, Xₒ = (U[k] − conj U[M−k])/2i (the
+/// spectra of the input's even and odd points, two real sequences sharing
+/// one FFT) and w = e^(−2πik/M) (a shift by one point),
+/// even = Zₑ·Xₑ + w·Zₒ·Xₒ and odd = Zₑ·Xₒ + Zₒ·Xₑ, the factor 2 cancelling
+/// against the 1/N already in the seed (N = 2M).
+fn half_products(k0: usize, u: &[C64], seed: (&[C64], &[C64]), tw: &Twiddles, out: (&mut [C64], &mut [C64])) {
+    let m = u.len();
+    let points = out.0.iter_mut().zip(out.1.iter_mut()).zip(seed.0.iter().zip(seed.1));
+    for (i, ((even, odd), (ze, zo))) in points.enumerate() {
+        let k = k0 + i;
+        let (Some(&uk), Some(&coarse), Some(&fine)) = (u.get(k), tw.coarse.get(k / FINE), tw.fine.get(k % FINE)) else {
+            return;
+        };
+        let mirror = u.get(m - k).copied().unwrap_or(u[0]).conj();
+        let xe = uk + mirror;
+        let d = uk - mirror;
+        let xo = C64::new(d.im, -d.re);
+        *even = ze * xe + coarse * fine * (zo * xo);
+        *odd = ze * xo + zo * xe;
+    }
+}
+
+/// Appends to `stream` the digit parities of `values`, `2·PACK` bits per
+/// value at full-product positions: with PACK = 2, bit 0 = digit 0 of the
+/// real part (seed phase 0), bit 1 = digit 1 of the real part XOR digit 0 of
+/// the imaginary part (phase 1, one position later), bit 2 = digit 1 of the
+/// imaginary part; with PACK = 1 just bit 0. Says whether every value lay
+/// within [`ROUND_OFF_LIMIT`] of an integer. Fixed widths and no branches in
+/// the loop: this runs over every read FFT point.
+fn gather_parities<const PACK: usize>(values: &[C64], digit_bits: u32, stream: &mut Vec<u64>) -> bool {
+    let bits = |re: u64, im: u64| {
+        if PACK == 2 { (re & 1) | ((((re >> digit_bits) ^ im) & 1) << 1) | (((im >> digit_bits) & 1) << 2) } else { re & 1 }
     };
-    // Exact sums sit on integers; a value far from one means the round-off
-    // bound failed, and a wrong key must never come out silently.
-    if !in_range {
-        return Err(Bb84Error::Incompatible("FFT round-off too large in privacy amplification"));
-    }
-    // Output position of point `range.start`'s digit 0; it may sit one bit
-    // before the output (then that digit is dropped).
-    let first = layout.pack * range.start + r;
-    let skip = (n - 1).saturating_sub(first);
-    shift_down(stream, skip);
-    xor_at(out, stream, first + skip - (n - 1));
-    Ok(())
-}
-
-/// Appends to `stream` the digit parities of `values`, `PACK` bits per value
-/// (digit 1's parity is bit `shift + 1` of the rounded value), and says
-/// whether every value lay within [`ROUND_OFF_LIMIT`] of an integer. Fixed
-/// widths and no branches in the loop: this runs over every read FFT point.
-fn gather_parities<const PACK: usize>(values: &[f64], shift: u32, stream: &mut Vec<u64>) -> bool {
-    let digits = |v: u64| if PACK == 2 { (v & 1) | ((v >> shift) & 2) } else { v & 1 };
-    let word = |chunk: &[f64]| {
+    let word = |chunk: &[C64]| {
         let (mut word, mut in_range) = (0u64, true);
-        for (k, &v) in chunk.iter().enumerate() {
-            let (rounded, off) = round_exact(v);
+        for (k, v) in chunk.iter().enumerate() {
+            let (re, off_re) = round_exact(v.re);
+            let (im, off_im) = round_exact(v.im);
             // `<` is false for NaN too.
-            in_range &= off < ROUND_OFF_LIMIT;
-            word |= digits(rounded) << (PACK * k);
+            in_range &= off_re.max(off_im) < ROUND_OFF_LIMIT;
+            word |= bits(re, im) << (2 * PACK * k);
         }
         (word, in_range)
     };
     let mut all_in_range = true;
     // Whole words first (a fixed trip count the compiler unrolls), then the tail.
-    let chunks = values.chunks_exact(64 / PACK);
+    let chunks = values.chunks_exact(64 / (2 * PACK));
     let tail = chunks.remainder();
     for chunk in chunks {
         let (w, in_range) = word(chunk);
@@ -395,7 +458,6 @@ fn xor_at(out: &mut [u64], stream: &[u64], offset: usize) {
         carry = s >> (64 - bit);
     }
 }
-
 /// The same product computed directly, bit by bit: O(ℓ·n/64). A reference
 /// for tests and small inputs.
 pub fn toeplitz_hash_direct(input: &BitVec, seed: &BitVec, out_len: usize) -> Result<BitVec> {
@@ -439,45 +501,46 @@ fn round_exact(v: f64) -> (u64, f64) {
     (shifted.to_bits() & ((1 << 51) - 1), off)
 }
 
-/// For each byte value, its bits as `8 / pack` FFT points: one bit per point
-/// (0.0/1.0), or two per point as low + B·high.
-fn byte_table(layout: Layout) -> Vec<f64> {
-    let base = if layout.pack == 2 { f64::from(1u32 << layout.digit_bits) } else { 0.0 };
-    let mut table = Vec::with_capacity(256 * 8 / layout.pack);
-    for byte in 0..256usize {
-        for p in 0..8 / layout.pack {
-            let bits = byte >> (p * layout.pack);
-            let low = (bits & 1) as f64;
-            table.push(if layout.pack == 2 { low + base * ((bits >> 1) & 1) as f64 } else { low });
-        }
-    }
-    table
+/// For each byte value, its points: `8 / group` points of `group` bits
+/// each, starting `skip` bits into the group, through `point`.
+fn byte_table(group: usize, skip: usize, point: impl Fn(u64) -> C64) -> Vec<C64> {
+    let point = &point;
+    (0..256u64).flat_map(|byte| (0..8 / group).map(move |g| point(byte >> (g * group + skip)))).collect()
 }
 
-/// Writes `bits` as packed FFT points into `out` (zero-filling the rest),
-/// a byte at a time through `table` (`per_byte` points per byte).
-fn pack_bits(bits: &BitVec, table: &[f64], per_byte: usize, out: &mut [f64]) {
-    let points = bits.len().div_ceil(8 / per_byte).min(out.len());
+/// The input's points u_m = x_2m + i·x_2m+1, x_p its packed points (one bit,
+/// or two as low + B·high): `2·pack` input bits per complex point.
+fn input_table(layout: Layout) -> Vec<C64> {
+    let base = f64::from(1u32 << layout.digit_bits);
+    let bit = |b: u64, i: usize| ((b >> i) & 1) as f64;
+    byte_table(2 * layout.pack, 0, |b| {
+        if layout.pack == 2 {
+            C64::new(bit(b, 0) + base * bit(b, 1), bit(b, 2) + base * bit(b, 3))
+        } else {
+            C64::new(bit(b, 0), bit(b, 1))
+        }
+    })
+}
+
+/// One polyphase half of the seed's points z_q = s_pack·q + i·s_pack·q+1
+/// (phase 1 only when packed), times `scale`: the even half takes points
+/// 2m (`skip` = 0), the odd half 2m + 1 (`skip` = pack bits later).
+fn seed_table(layout: Layout, skip: usize, scale: f64) -> Vec<C64> {
+    let bit = |b: u64, i: usize| ((b >> i) & 1) as f64 * scale;
+    byte_table(2 * layout.pack, skip, |b| C64::new(bit(b, 0), if layout.pack == 2 { bit(b, 1) } else { 0.0 }))
+}
+
+/// Writes `bits` as complex points into `out` (zero-filling the rest), a
+/// byte at a time through `table` (`per_byte` points per byte).
+fn unpack(bits: &BitVec, table: &[C64], per_byte: usize, out: &mut [C64]) {
+    let points = (bits.len() * per_byte).div_ceil(8).min(out.len());
     let mut bytes = bits.words().iter().flat_map(|w| w.to_le_bytes());
     let (head, tail) = out.split_at_mut(points);
     for chunk in head.chunks_mut(per_byte) {
         let byte = usize::from(bytes.next().unwrap_or(0));
         chunk.copy_from_slice(&table[byte * per_byte..byte * per_byte + chunk.len()]);
     }
-    tail.fill(0.0);
-}
-
-/// Writes seed bits r, r + pack, r + 2·pack, … as 0.0/1.0 into `out`
-/// (zero-filling the rest).
-fn seed_phase_to_f64(seed: &BitVec, r: usize, pack: usize, out: &mut [f64]) {
-    let words = seed.words();
-    let points = seed.len().saturating_sub(r).div_ceil(pack).min(out.len());
-    let (head, tail) = out.split_at_mut(points);
-    for (q, slot) in head.iter_mut().enumerate() {
-        let i = q * pack + r;
-        *slot = ((words[i / 64] >> (i % 64)) & 1) as f64;
-    }
-    tail.fill(0.0);
+    tail.fill(C64::new(0.0, 0.0));
 }
 
 #[cfg(test)]
@@ -549,14 +612,15 @@ mod tests {
 
     fn round_off(x: &BitVec, s: &BitVec, l: usize) -> f64 {
         let n = x.len();
-        let layout = Layout::for_input(n);
         let mut hasher = ToeplitzHasher::new(s, n, l).expect("valid sizes");
-        hasher.spectrum_products(x).expect("fft");
+        hasher.half_spectra(x);
+        let range = hasher.layout.half_range(n, l, hasher.half);
+        let inv = hasher.inv.clone();
         let mut worst = 0.0f64;
-        for r in 0..layout.pack {
-            hasher.convolution(r).expect("fft");
-            for &v in &hasher.real_buf[layout.read_range(n, l, r)] {
-                worst = worst.max(round_exact(v).1);
+        for lane in &mut hasher.lanes {
+            lane.invert(&inv);
+            for v in &lane.spectrum[range.clone()] {
+                worst = worst.max(round_exact(v.re).1).max(round_exact(v.im).1);
             }
         }
         worst
@@ -672,7 +736,7 @@ mod tests {
         let s = toeplitz_seed(n, l, &mut rng);
         for layout in layouts(n) {
             let mut hasher = ToeplitzHasher::with_layout(&s, n, l, layout).expect("valid sizes");
-            hasher.seed_spectra.iter_mut().flatten().for_each(|c| *c *= 1.3);
+            hasher.seed_even.iter_mut().chain(&mut hasher.seed_odd).for_each(|c| *c *= 1.3);
             assert!(
                 matches!(hasher.hash(&x), Err(Bb84Error::Incompatible(m)) if m.contains("round-off")),
                 "{layout:?}"

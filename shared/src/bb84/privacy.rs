@@ -22,6 +22,7 @@ use rustfft::{Fft, FftPlanner};
 
 use super::bits::{BitVec, low_mask};
 use super::error::{Bb84Error, Result};
+use super::fft_buffers;
 use super::fork::join;
 use super::rng::SimRng;
 
@@ -105,20 +106,41 @@ pub struct ToeplitzHasher {
     twiddles: Twiddles,
     /// Each input byte's bits as `4 / pack` complex points.
     input_table: Vec<C64>,
-    /// The input's packed points, then their spectrum U.
+    /// The input's spectrum U, then the even half's values.
     input: Vec<C64>,
-    /// One per output half (even, odd): its spectrum, then its values.
-    /// Work buffers are kept between calls: at 10⁶ bits they are several
-    /// MB, and fresh allocations cost more in page faults than the arithmetic.
+    /// The input's packed points, then the odd half's values. The FFTs run
+    /// out of place, which RustFFT does without scratch memory.
+    spare: Vec<C64>,
+    /// One per output half (even, odd). Work buffers are kept between
+    /// calls, and come from [`fft_buffers`] (see there why).
     lanes: [Lane; 2],
 }
 
-/// One output half's work buffers; each thread owns one.
+/// One output half's work; each thread owns one.
 struct Lane {
+    /// The half's spectrum (consumed by its inverse FFT).
     spectrum: Vec<C64>,
+    /// RustFFT's out-of-place scratch: empty for the lengths we use, but
+    /// the plan decides.
     scratch: Vec<C64>,
     /// The half's digit parities, `2·pack` bits per point.
     stream: Vec<u64>,
+}
+
+impl Drop for ToeplitzHasher {
+    fn drop(&mut self) {
+        let [even, odd] = &mut self.lanes;
+        for buffer in [
+            &mut self.seed_even,
+            &mut self.seed_odd,
+            &mut self.input,
+            &mut self.spare,
+            &mut even.spectrum,
+            &mut odd.spectrum,
+        ] {
+            fft_buffers::give_back(core::mem::take(buffer));
+        }
+    }
 }
 
 /// Largest exact value, in bits, a packed convolution may reach. f64 holds
@@ -261,41 +283,45 @@ impl ToeplitzHasher {
             let mut p = p.borrow_mut();
             (p.plan_fft_forward(half), p.plan_fft_inverse(half))
         });
-        let scratch_len = fwd.get_inplace_scratch_len().max(inv.get_inplace_scratch_len());
-        let zero = C64::new(0.0, 0.0);
-        let lane = || Lane { spectrum: vec![zero; half], scratch: vec![zero; scratch_len], stream: Vec::new() };
-        let mut lanes = [lane(), lane()];
-        // The inverse FFT is unnormalised: fold its 1/N into the seed's points.
-        let scale = 1.0 / size as f64;
-        let mut seed_even = vec![zero; half];
-        let mut seed_odd = vec![zero; half];
-        let per_byte = 4 / layout.pack;
-        let [lane_even, lane_odd] = &mut lanes;
-        let (fwd_even, fwd_odd) = (&fwd, &fwd);
-        join(
-            || {
-                unpack(seed, &seed_table(layout, 0, scale), per_byte, &mut seed_even);
-                fwd_even.process_with_scratch(&mut seed_even, &mut lane_even.scratch);
-            },
-            || {
-                unpack(seed, &seed_table(layout, layout.pack, scale), per_byte, &mut seed_odd);
-                fwd_odd.process_with_scratch(&mut seed_odd, &mut lane_odd.scratch);
-            },
-        );
-        Ok(Self {
+        let scratch_len = fwd.get_outofplace_scratch_len().max(inv.get_outofplace_scratch_len());
+        let lane = || Lane {
+            spectrum: fft_buffers::take(half),
+            scratch: vec![C64::new(0.0, 0.0); scratch_len],
+            stream: Vec::new(),
+        };
+        let mut hasher = Self {
             n,
             out_len,
             layout,
             half,
             twiddles: Twiddles::new(half),
             input_table: input_table(layout),
-            input: vec![zero; half],
+            seed_even: fft_buffers::take(half),
+            seed_odd: fft_buffers::take(half),
+            input: fft_buffers::take(half),
+            spare: fft_buffers::take(half),
+            lanes: [lane(), lane()],
             fwd,
             inv,
-            seed_even,
-            seed_odd,
-            lanes,
-        })
+        };
+        // The inverse FFT is unnormalised: fold its 1/N into the seed's points.
+        let scale = 1.0 / size as f64;
+        let per_byte = 4 / layout.pack;
+        let fwd = &hasher.fwd;
+        let (even, odd) = (&mut hasher.seed_even, &mut hasher.seed_odd);
+        let (even_points, odd_points) = (&mut hasher.input, &mut hasher.spare);
+        let [even_lane, odd_lane] = &mut hasher.lanes;
+        join(
+            || {
+                unpack(seed, &seed_table(layout, 0, scale), per_byte, even_points);
+                fwd.process_outofplace_with_scratch(even_points, even, &mut even_lane.scratch);
+            },
+            || {
+                unpack(seed, &seed_table(layout, layout.pack, scale), per_byte, odd_points);
+                fwd.process_outofplace_with_scratch(odd_points, odd, &mut odd_lane.scratch);
+            },
+        );
+        Ok(hasher)
     }
 
     /// Hashes one `n`-bit input.
@@ -311,8 +337,11 @@ impl ToeplitzHasher {
         let range = self.layout.half_range(n, out_len, self.half);
         let (layout, inv) = (self.layout, &self.inv);
         let [even, odd] = &mut self.lanes;
-        let (even_ok, odd_ok) =
-            join(|| even.parities(inv, layout, range.clone()), || odd.parities(inv, layout, range.clone()));
+        let (even_values, odd_values) = (&mut self.input, &mut self.spare);
+        let (even_ok, odd_ok) = join(
+            || even.parities(inv, even_values, layout, range.clone()),
+            || odd.parities(inv, odd_values, layout, range.clone()),
+        );
         if !(even_ok && odd_ok) {
             // Exact sums sit on integers; a value far from one means the
             // round-off bound failed, and a wrong key must never come out silently.
@@ -334,9 +363,9 @@ impl ToeplitzHasher {
 
     /// Leaves in the lanes the spectra of the even and odd output halves.
     fn half_spectra(&mut self, input: &BitVec) {
-        unpack(input, &self.input_table, 4 / self.layout.pack, &mut self.input);
+        unpack(input, &self.input_table, 4 / self.layout.pack, &mut self.spare);
         let [even, odd] = &mut self.lanes;
-        self.fwd.process_with_scratch(&mut self.input, &mut even.scratch);
+        self.fwd.process_outofplace_with_scratch(&mut self.spare, &mut self.input, &mut even.scratch);
         let mid = self.half / 2;
         let (even_lo, even_hi) = even.spectrum.split_at_mut(mid);
         let (odd_lo, odd_hi) = odd.spectrum.split_at_mut(mid);
@@ -350,17 +379,24 @@ impl ToeplitzHasher {
 }
 
 impl Lane {
-    /// Turns this half's spectrum into its convolution values.
-    fn invert(&mut self, inv: &Arc<dyn Fft<f64>>) {
-        inv.process_with_scratch(&mut self.spectrum, &mut self.scratch);
+    /// Turns this half's spectrum into its convolution values in `values`.
+    fn invert(&mut self, inv: &Arc<dyn Fft<f64>>, values: &mut [C64]) {
+        inv.process_outofplace_with_scratch(&mut self.spectrum, values, &mut self.scratch);
     }
 
-    /// Inverts this half's spectrum and gathers the digit parities of points
-    /// `range` into `stream`; false if a value was not near an integer.
-    fn parities(&mut self, inv: &Arc<dyn Fft<f64>>, layout: Layout, range: core::ops::Range<usize>) -> bool {
-        self.invert(inv);
+    /// Inverts this half's spectrum into `values` and gathers the digit
+    /// parities of points `range` into `stream`; false if a value was not
+    /// near an integer.
+    fn parities(
+        &mut self,
+        inv: &Arc<dyn Fft<f64>>,
+        values: &mut [C64],
+        layout: Layout,
+        range: core::ops::Range<usize>,
+    ) -> bool {
+        self.invert(inv, values);
         self.stream.clear();
-        let values = &self.spectrum[range];
+        let values = &values[range];
         if layout.pack == 2 {
             gather_parities::<2>(values, layout.digit_bits, &mut self.stream)
         } else {
@@ -402,7 +438,11 @@ fn half_products(k0: usize, u: &[C64], seed: (&[C64], &[C64]), tw: &Twiddles, ou
 /// the loop: this runs over every read FFT point.
 fn gather_parities<const PACK: usize>(values: &[C64], digit_bits: u32, stream: &mut Vec<u64>) -> bool {
     let bits = |re: u64, im: u64| {
-        if PACK == 2 { (re & 1) | ((((re >> digit_bits) ^ im) & 1) << 1) | (((im >> digit_bits) & 1) << 2) } else { re & 1 }
+        if PACK == 2 {
+            (re & 1) | ((((re >> digit_bits) ^ im) & 1) << 1) | (((im >> digit_bits) & 1) << 2)
+        } else {
+            re & 1
+        }
     };
     let word = |chunk: &[C64]| {
         let (mut word, mut in_range) = (0u64, true);
@@ -617,9 +657,10 @@ mod tests {
         let range = hasher.layout.half_range(n, l, hasher.half);
         let inv = hasher.inv.clone();
         let mut worst = 0.0f64;
-        for lane in &mut hasher.lanes {
-            lane.invert(&inv);
-            for v in &lane.spectrum[range.clone()] {
+        let [even, odd] = &mut hasher.lanes;
+        for (lane, values) in [(even, &mut hasher.input), (odd, &mut hasher.spare)] {
+            lane.invert(&inv, values);
+            for v in &values[range.clone()] {
                 worst = worst.max(round_exact(v.re).1).max(round_exact(v.im).1);
             }
         }

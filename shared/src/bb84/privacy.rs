@@ -99,13 +99,16 @@ pub struct ToeplitzHasher {
     half: usize,
     fwd: Arc<dyn Fft<f64>>,
     inv: Arc<dyn Fft<f64>>,
+    /// Forward FFT of length M/2: the input's two halves, one per thread.
+    fwd_quarter: Arc<dyn Fft<f64>>,
     /// Spectra of the seed's even- and odd-indexed points, scaled by 1/N
     /// (the inverse FFT is unnormalised).
     seed_even: Vec<C64>,
     seed_odd: Vec<C64>,
     twiddles: Twiddles,
-    /// Each input byte's bits as `4 / pack` complex points.
-    input_table: Vec<C64>,
+    /// Each input byte's bits as `2 / pack` complex points u_2j, and as
+    /// as many points u_2j+1.
+    input_tables: [Vec<C64>; 2],
     /// The input's spectrum U, then the even half's values.
     input: Vec<C64>,
     /// The input's packed points, then the odd half's values. The FFTs run
@@ -166,7 +169,7 @@ thread_local! {
     static PLANNER: RefCell<FftPlanner<f64>> = RefCell::new(FftPlanner::new());
 }
 
-/// The smallest even length ≥ `min` of the form 2^a·3^b·5^c·7^d with
+/// The smallest multiple of 4 ≥ `min` of the form 2^a·3^b·5^c·7^d with
 /// b, c ≤ 2 and d ≤ 1: RustFFT is fastest on such lengths (measured: higher
 /// powers of 3 and 5 are slower than the next power of two; one factor 7
 /// costs no more per point than 2^a·225), and they sit closer to `min` than
@@ -177,7 +180,8 @@ pub fn fft_len(min: usize) -> usize {
     [1usize, 3, 5, 7, 9, 15, 25, 45, 75, 225]
         .iter()
         .map(|&odd| {
-            let mut len = odd * 2;
+            // A multiple of 4, so that N/2 splits in two once more.
+            let mut len = odd * 4;
             while len < min {
                 len *= 2;
             }
@@ -263,6 +267,23 @@ impl Twiddles {
         let w = |k: usize| C64::from_polar(1.0, -2.0 * core::f64::consts::PI * k as f64 / m as f64);
         Self { coarse: (0..m.div_ceil(FINE)).map(|c| w(c * FINE)).collect(), fine: (0..FINE.min(m)).map(w).collect() }
     }
+
+    /// Covers k = k0 ‥ k0 + len in runs within one coarse step: each run's
+    /// offset from k0, its coarse factor and its fine factors, so the hot
+    /// loops zip plain slices (no index arithmetic, no bounds checks).
+    fn runs(&self, k0: usize, len: usize) -> impl Iterator<Item = (usize, C64, &[C64])> {
+        let mut i = 0;
+        core::iter::from_fn(move || {
+            if i >= len {
+                return None;
+            }
+            let (k, start) = (k0 + i, i);
+            let f = k % FINE;
+            let run = (FINE - f).min(len - i);
+            i += run;
+            Some((start, *self.coarse.get(k / FINE)?, self.fine.get(f..f + run)?))
+        })
+    }
 }
 
 fn internal(what: &'static str) -> Bb84Error {
@@ -279,11 +300,11 @@ impl ToeplitzHasher {
         check(n, seed, out_len)?;
         let size = if n == 0 || out_len == 0 { 2 } else { layout.fft_size(n, out_len) };
         let half = size / 2;
-        let (fwd, inv) = PLANNER.with(|p| {
+        let (fwd, inv, fwd_quarter) = PLANNER.with(|p| {
             let mut p = p.borrow_mut();
-            (p.plan_fft_forward(half), p.plan_fft_inverse(half))
+            (p.plan_fft_forward(half), p.plan_fft_inverse(half), p.plan_fft_forward(half / 2))
         });
-        let scratch_len = fwd.get_outofplace_scratch_len().max(inv.get_outofplace_scratch_len());
+        let scratch_len = [&fwd, &inv, &fwd_quarter].iter().map(|f| f.get_outofplace_scratch_len()).max().unwrap_or(0);
         let lane = || Lane {
             spectrum: fft_buffers::take(half),
             scratch: vec![C64::new(0.0, 0.0); scratch_len],
@@ -295,7 +316,7 @@ impl ToeplitzHasher {
             layout,
             half,
             twiddles: Twiddles::new(half),
-            input_table: input_table(layout),
+            input_tables: [input_table(layout, 0), input_table(layout, 2 * layout.pack)],
             seed_even: fft_buffers::take(half),
             seed_odd: fft_buffers::take(half),
             input: fft_buffers::take(half),
@@ -303,6 +324,7 @@ impl ToeplitzHasher {
             lanes: [lane(), lane()],
             fwd,
             inv,
+            fwd_quarter,
         };
         // The inverse FFT is unnormalised: fold its 1/N into the seed's points.
         let scale = 1.0 / size as f64;
@@ -363,9 +385,28 @@ impl ToeplitzHasher {
 
     /// Leaves in the lanes the spectra of the even and odd output halves.
     fn half_spectra(&mut self, input: &BitVec) {
-        unpack(input, &self.input_table, 4 / self.layout.pack, &mut self.spare);
         let [even, odd] = &mut self.lanes;
-        self.fwd.process_outofplace_with_scratch(&mut self.spare, &mut self.input, &mut even.scratch);
+        // U = DFT_M(u), u_m = x_2m + i·x_2m+1, from its even and odd points
+        // (one radix-2 step by hand, so each thread does half).
+        let quarter = self.half / 2;
+        let (points_even, points_odd) = self.spare.split_at_mut(quarter);
+        let (u_even, u_odd) = self.input.split_at_mut(quarter);
+        let (fwd, tables, per_byte) = (&self.fwd_quarter, &self.input_tables, 2 / self.layout.pack);
+        join(
+            || {
+                unpack(input, &tables[0], per_byte, points_even);
+                fwd.process_outofplace_with_scratch(points_even, u_even, &mut even.scratch);
+            },
+            || {
+                unpack(input, &tables[1], per_byte, points_odd);
+                fwd.process_outofplace_with_scratch(points_odd, u_odd, &mut odd.scratch);
+            },
+        );
+        let tw = &self.twiddles;
+        let mid = quarter / 2;
+        let (even_lo, even_hi) = u_even.split_at_mut(mid);
+        let (odd_lo, odd_hi) = u_odd.split_at_mut(mid);
+        join(|| butterflies(0, even_lo, odd_lo, tw), || butterflies(mid, even_hi, odd_hi, tw));
         let mid = self.half / 2;
         let (even_lo, even_hi) = even.spectrum.split_at_mut(mid);
         let (odd_lo, odd_hi) = odd.spectrum.split_at_mut(mid);
@@ -405,6 +446,19 @@ impl Lane {
     }
 }
 
+/// U[k], U[k + M/2] = Uₑ[k] ± w^k·Uₒ[k] in place (Uₑ, Uₒ the spectra of
+/// u's even and odd points, w = e^(−2πi/M)), for k = `k0`, …
+fn butterflies(k0: usize, u_even: &mut [C64], u_odd: &mut [C64], tw: &Twiddles) {
+    for (i, coarse, fine) in tw.runs(k0, u_even.len().min(u_odd.len())) {
+        let range = i..i + fine.len();
+        let (Some(a), Some(b)) = (u_even.get_mut(range.clone()), u_odd.get_mut(range)) else { return };
+        for ((a, b), &f) in a.iter_mut().zip(b.iter_mut()).zip(fine) {
+            let t = coarse * f * *b;
+            (*a, *b) = (*a + t, *a - t);
+        }
+    }
+}
+
 /// Writes the spectra of the even and odd output halves at k = `k0`, … from
 /// the input's complex spectrum U and the seed halves' spectra Zₑ, Zₒ:
 /// with Xₑ = (U[k] + conj U[M−k])/2, Xₒ = (U[k] − conj U[M−k])/2i (the
@@ -414,18 +468,37 @@ impl Lane {
 /// against the 1/N already in the seed (N = 2M).
 fn half_products(k0: usize, u: &[C64], seed: (&[C64], &[C64]), tw: &Twiddles, out: (&mut [C64], &mut [C64])) {
     let m = u.len();
-    let points = out.0.iter_mut().zip(out.1.iter_mut()).zip(seed.0.iter().zip(seed.1));
-    for (i, ((even, odd), (ze, zo))) in points.enumerate() {
-        let k = k0 + i;
-        let (Some(&uk), Some(&coarse), Some(&fine)) = (u.get(k), tw.coarse.get(k / FINE), tw.fine.get(k % FINE)) else {
-            return;
-        };
-        let mirror = u.get(m - k).copied().unwrap_or(u[0]).conj();
+    let point = |uk: C64, mirror: C64, ze: C64, zo: C64, w: C64| {
+        let mirror = mirror.conj();
         let xe = uk + mirror;
         let d = uk - mirror;
         let xo = C64::new(d.im, -d.re);
-        *even = ze * xe + coarse * fine * (zo * xo);
-        *odd = ze * xo + zo * xe;
+        (ze * xe + w * (zo * xo), ze * xo + zo * xe)
+    };
+    let len = out.0.len().min(out.1.len()).min(seed.0.len()).min(seed.1.len());
+    // k = 0 mirrors onto itself (U[M] is U[0]); the runs below start at 1.
+    let skip = usize::from(k0 == 0 && len > 0);
+    if skip == 1 {
+        (out.0[0], out.1[0]) = point(u[0], u[0], seed.0[0], seed.1[0], C64::new(1.0, 0.0));
+    }
+    for (i, coarse, fine) in tw.runs(k0 + skip, len - skip) {
+        let (k, run) = (k0 + skip + i, fine.len());
+        let at = skip + i..skip + i + run;
+        let (Some(even), Some(odd), Some(ze), Some(zo), Some(uk), Some(mirror)) = (
+            out.0.get_mut(at.clone()),
+            out.1.get_mut(at.clone()),
+            seed.0.get(at.clone()),
+            seed.1.get(at),
+            u.get(k..k + run),
+            // U[M − k] for k = k, k + 1, …: a slice read backwards.
+            u.get(m + 1 - k - run..m + 1 - k),
+        ) else {
+            return;
+        };
+        let points = even.iter_mut().zip(odd.iter_mut()).zip(ze.iter().zip(zo)).zip(uk.iter().zip(mirror.iter().rev()));
+        for ((((even, odd), (&ze, &zo)), (&uk, &um)), &f) in points.zip(fine) {
+            (*even, *odd) = point(uk, um, ze, zo, coarse * f);
+        }
     }
 }
 
@@ -549,11 +622,12 @@ fn byte_table(group: usize, skip: usize, point: impl Fn(u64) -> C64) -> Vec<C64>
 }
 
 /// The input's points u_m = x_2m + i·x_2m+1, x_p its packed points (one bit,
-/// or two as low + B·high): `2·pack` input bits per complex point.
-fn input_table(layout: Layout) -> Vec<C64> {
+/// or two as low + B·high), `2·pack` input bits per complex point: every
+/// other one, from `skip` = 0 (even m) or 2·pack (odd m).
+fn input_table(layout: Layout, skip: usize) -> Vec<C64> {
     let base = f64::from(1u32 << layout.digit_bits);
     let bit = |b: u64, i: usize| ((b >> i) & 1) as f64;
-    byte_table(2 * layout.pack, 0, |b| {
+    byte_table(4 * layout.pack, skip, |b| {
         if layout.pack == 2 {
             C64::new(bit(b, 0) + base * bit(b, 1), bit(b, 2) + base * bit(b, 3))
         } else {
@@ -578,7 +652,9 @@ fn unpack(bits: &BitVec, table: &[C64], per_byte: usize, out: &mut [C64]) {
     let (head, tail) = out.split_at_mut(points);
     for chunk in head.chunks_mut(per_byte) {
         let byte = usize::from(bytes.next().unwrap_or(0));
-        chunk.copy_from_slice(&table[byte * per_byte..byte * per_byte + chunk.len()]);
+        // Element by element: `copy_from_slice` of one to four points
+        // became a `memmove` call per byte.
+        chunk.iter_mut().zip(&table[byte * per_byte..]).for_each(|(d, s)| *d = *s);
     }
     tail.fill(C64::new(0.0, 0.0));
 }
@@ -752,7 +828,7 @@ mod tests {
         assert_eq!(fft_len(1_799_999), 1_835_008);
         assert_eq!(fft_len(900_000), 917_504);
         assert_eq!(fft_len(917_505), 921_600);
-        assert_eq!(fft_len(0), 2);
+        assert_eq!(fft_len(0), 4);
         assert_eq!(fft_len(1025), 1152);
         assert_eq!(fft_len(4096), 4096);
         for min in [3usize, 17, 1000, 4097, 123_457] {
@@ -763,7 +839,7 @@ mod tests {
                     r /= f;
                 }
             }
-            assert!(l >= min && l.is_multiple_of(2) && r == 1, "{min} → {l}");
+            assert!(l >= min && l.is_multiple_of(4) && r == 1, "{min} → {l}");
         }
     }
 

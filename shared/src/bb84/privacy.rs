@@ -402,19 +402,13 @@ impl ToeplitzHasher {
                 fwd.process_outofplace_with_scratch(points_odd, u_odd, &mut odd.scratch);
             },
         );
-        let tw = &self.twiddles;
-        let mid = quarter / 2;
-        let (even_lo, even_hi) = u_even.split_at_mut(mid);
-        let (odd_lo, odd_hi) = u_odd.split_at_mut(mid);
-        join(|| butterflies(0, even_lo, odd_lo, tw), || butterflies(mid, even_hi, odd_hi, tw));
-        let mid = self.half / 2;
-        let (even_lo, even_hi) = even.spectrum.split_at_mut(mid);
-        let (odd_lo, odd_hi) = odd.spectrum.split_at_mut(mid);
-        let (u, tw) = (&self.input, &self.twiddles);
-        let (seed_even, seed_odd) = (&self.seed_even, &self.seed_odd);
+        let (even_lo, even_hi) = even.spectrum.split_at_mut(quarter);
+        let (odd_lo, odd_hi) = odd.spectrum.split_at_mut(quarter);
+        let u = (&*u_even, &*u_odd);
+        let (tw, seed_even, seed_odd) = (&self.twiddles, &self.seed_even, &self.seed_odd);
         join(
             || half_products(0, u, (seed_even, seed_odd), tw, (even_lo, odd_lo)),
-            || half_products(mid, u, (&seed_even[mid..], &seed_odd[mid..]), tw, (even_hi, odd_hi)),
+            || half_products(quarter, u, (&seed_even[quarter..], &seed_odd[quarter..]), tw, (even_hi, odd_hi)),
         );
     }
 }
@@ -446,28 +440,16 @@ impl Lane {
     }
 }
 
-/// U[k], U[k + M/2] = Uₑ[k] ± w^k·Uₒ[k] in place (Uₑ, Uₒ the spectra of
-/// u's even and odd points, w = e^(−2πi/M)), for k = `k0`, …
-fn butterflies(k0: usize, u_even: &mut [C64], u_odd: &mut [C64], tw: &Twiddles) {
-    for (i, coarse, fine) in tw.runs(k0, u_even.len().min(u_odd.len())) {
-        let range = i..i + fine.len();
-        let (Some(a), Some(b)) = (u_even.get_mut(range.clone()), u_odd.get_mut(range)) else { return };
-        for ((a, b), &f) in a.iter_mut().zip(b.iter_mut()).zip(fine) {
-            let t = coarse * f * *b;
-            (*a, *b) = (*a + t, *a - t);
-        }
-    }
-}
-
-/// Writes the spectra of the even and odd output halves at k = `k0`, … from
-/// the input's complex spectrum U and the seed halves' spectra Zₑ, Zₒ:
-/// with Xₑ = (U[k] + conj U[M−k])/2, Xₒ = (U[k] − conj U[M−k])/2i (the
-/// spectra of the input's even and odd points, two real sequences sharing
-/// one FFT) and w = e^(−2πik/M) (a shift by one point),
-/// even = Zₑ·Xₑ + w·Zₒ·Xₒ and odd = Zₑ·Xₒ + Zₒ·Xₑ, the factor 2 cancelling
-/// against the 1/N already in the seed (N = 2M).
-fn half_products(k0: usize, u: &[C64], seed: (&[C64], &[C64]), tw: &Twiddles, out: (&mut [C64], &mut [C64])) {
-    let m = u.len();
+/// Writes the spectra of the even and odd output halves at k = `k0` ‥
+/// `k0` + M/2 (`k0` is 0 or M/2) from the spectra Uₑ, Uₒ of u's even and
+/// odd points and the seed halves' spectra Zₑ, Zₒ (from k0 on). With
+/// w = e^(−2πik/M): U[k] = Uₑ[k mod M/2] + w·Uₒ[k mod M/2] (the radix-2
+/// step finished here rather than in a pass of its own), and U[M − k] the
+/// same with conj(w); Xₑ = (U[k] + conj U[M−k])/2, Xₒ = (U[k] − conj U[M−k])/2i
+/// are the spectra of the input's even and odd points (two real sequences
+/// sharing one FFT); then even = Zₑ·Xₑ + w·Zₒ·Xₒ and odd = Zₑ·Xₒ + Zₒ·Xₑ,
+/// the factor 2 cancelling against the 1/N already in the seed (N = 2M).
+fn half_products(k0: usize, u: (&[C64], &[C64]), seed: (&[C64], &[C64]), tw: &Twiddles, out: (&mut [C64], &mut [C64])) {
     let point = |uk: C64, mirror: C64, ze: C64, zo: C64, w: C64| {
         let mirror = mirror.conj();
         let xe = uk + mirror;
@@ -475,29 +457,39 @@ fn half_products(k0: usize, u: &[C64], seed: (&[C64], &[C64]), tw: &Twiddles, ou
         let xo = C64::new(d.im, -d.re);
         (ze * xe + w * (zo * xo), ze * xo + zo * xe)
     };
-    let len = out.0.len().min(out.1.len()).min(seed.0.len()).min(seed.1.len());
-    // k = 0 mirrors onto itself (U[M] is U[0]); the runs below start at 1.
-    let skip = usize::from(k0 == 0 && len > 0);
-    if skip == 1 {
-        (out.0[0], out.1[0]) = point(u[0], u[0], seed.0[0], seed.1[0], C64::new(1.0, 0.0));
+    let (u_even, u_odd) = u;
+    let q = u_even.len().min(u_odd.len());
+    let len = out.0.len().min(out.1.len()).min(seed.0.len()).min(seed.1.len()).min(q);
+    if len == 0 {
+        return;
     }
-    for (i, coarse, fine) in tw.runs(k0 + skip, len - skip) {
-        let (k, run) = (k0 + skip + i, fine.len());
-        let at = skip + i..skip + i + run;
-        let (Some(even), Some(odd), Some(ze), Some(zo), Some(uk), Some(mirror)) = (
+    // k = 0 and k = M/2 are their own mirrors (M − k ≡ k), with w = ±1.
+    let w = C64::new(if k0 == 0 { 1.0 } else { -1.0 }, 0.0);
+    let uk = u_even[0] + w * u_odd[0];
+    (out.0[0], out.1[0]) = point(uk, uk, seed.0[0], seed.1[0], w);
+    for (i, coarse, fine) in tw.runs(k0 + 1, len - 1) {
+        let (j, run) = (1 + i, fine.len());
+        let at = j..j + run;
+        // The mirror's index M − k ≡ q − j (mod q), for j = j, j + 1, …: read backwards.
+        let back = q + 1 - j - run..q + 1 - j;
+        let (Some(even), Some(odd), Some(ze), Some(zo), Some(ue), Some(uo), Some(me), Some(mo)) = (
             out.0.get_mut(at.clone()),
             out.1.get_mut(at.clone()),
             seed.0.get(at.clone()),
-            seed.1.get(at),
-            u.get(k..k + run),
-            // U[M − k] for k = k, k + 1, …: a slice read backwards.
-            u.get(m + 1 - k - run..m + 1 - k),
+            seed.1.get(at.clone()),
+            u_even.get(at.clone()),
+            u_odd.get(at),
+            u_even.get(back.clone()),
+            u_odd.get(back),
         ) else {
             return;
         };
-        let points = even.iter_mut().zip(odd.iter_mut()).zip(ze.iter().zip(zo)).zip(uk.iter().zip(mirror.iter().rev()));
-        for ((((even, odd), (&ze, &zo)), (&uk, &um)), &f) in points.zip(fine) {
-            (*even, *odd) = point(uk, um, ze, zo, coarse * f);
+        let spectra = ze.iter().zip(zo).zip(ue.iter().zip(uo)).zip(me.iter().rev().zip(mo.iter().rev()));
+        for (((even, odd), (((&ze, &zo), (&ue, &uo)), (&me, &mo))), &f) in
+            even.iter_mut().zip(odd.iter_mut()).zip(spectra).zip(fine)
+        {
+            let w = coarse * f;
+            (*even, *odd) = point(ue + w * uo, me + w.conj() * mo, ze, zo, w);
         }
     }
 }

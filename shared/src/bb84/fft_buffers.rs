@@ -8,6 +8,7 @@
 //! on mapped memory. Contents are stale: every user overwrites a buffer
 //! completely before reading it.
 
+#[cfg(not(target_arch = "wasm32"))]
 use std::cell::RefCell;
 
 use rustfft::num_complex::Complex;
@@ -16,13 +17,16 @@ type C64 = Complex<f64>;
 
 /// At most this many buffers wait per thread (one prepared hasher's worth);
 /// the oldest go first, so a run of other sizes does not pin memory forever.
+#[cfg(not(target_arch = "wasm32"))]
 const KEPT: usize = 6;
 
+#[cfg(not(target_arch = "wasm32"))]
 thread_local! {
     static SPARE: RefCell<Vec<Vec<C64>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A buffer of `len` complex numbers with unspecified contents.
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn take(len: usize) -> Vec<C64> {
     let reused = SPARE
         .try_with(|spare| {
@@ -36,6 +40,7 @@ pub(crate) fn take(len: usize) -> Vec<C64> {
 }
 
 /// Keeps `buffer` for a later [`take`] on this thread.
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn give_back(buffer: Vec<C64>) {
     if buffer.is_empty() {
         return;
@@ -48,6 +53,22 @@ pub(crate) fn give_back(buffer: Vec<C64>) {
         }
         spare.push(buffer);
     });
+}
+
+// wasm keeps nothing: its memory, once grown, stays mapped and the
+// allocator reuses it without faults, so holding 44 MB here would only take
+// it away from the app's other work in the same worker.
+
+/// A fresh zeroed buffer of `len` complex numbers.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn take(len: usize) -> Vec<C64> {
+    vec![C64::new(0.0, 0.0); len]
+}
+
+/// Frees `buffer`.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn give_back(buffer: Vec<C64>) {
+    drop(buffer);
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ pub mod rng;
 pub mod run;
 pub mod source;
 pub mod timeline;
+pub(crate) mod toeplitz_parity;
+pub(crate) mod toeplitz_spectra;
 pub mod verify;
 
 pub use bits::BitVec;

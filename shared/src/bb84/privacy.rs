@@ -25,6 +25,8 @@ use super::error::{Bb84Error, Result};
 use super::fft_buffers;
 use super::fork::join;
 use super::rng::SimRng;
+use super::toeplitz_parity::{gather_parities, shift_down, xor_at};
+use super::toeplitz_spectra::{Twiddles, half_products, input_table, seed_table, unpack};
 
 type C64 = Complex<f64>;
 
@@ -193,11 +195,11 @@ pub fn fft_len(min: usize) -> usize {
 
 /// How an `n`-bit input is laid out on FFT points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Layout {
+pub(super) struct Layout {
     /// Input bits per point = number of seed phases (1 or 2).
-    pack: usize,
+    pub(super) pack: usize,
     /// log2 of the digit base: every digit sum is < 2^digit_bits.
-    digit_bits: u32,
+    pub(super) digit_bits: u32,
 }
 
 impl Layout {
@@ -250,39 +252,6 @@ impl Layout {
         let first = ((n - 1) / per).saturating_sub(1);
         let end = ((n + out_len - 2) / per + 1).min(half);
         first..end
-    }
-}
-
-/// e^(−2πik/M) for every k < M, as coarse[k / FINE]·fine[k % FINE]: two
-/// short tables that stay in cache instead of one table as long as the FFT.
-struct Twiddles {
-    coarse: Vec<C64>,
-    fine: Vec<C64>,
-}
-
-const FINE: usize = 1024;
-
-impl Twiddles {
-    fn new(m: usize) -> Self {
-        let w = |k: usize| C64::from_polar(1.0, -2.0 * core::f64::consts::PI * k as f64 / m as f64);
-        Self { coarse: (0..m.div_ceil(FINE)).map(|c| w(c * FINE)).collect(), fine: (0..FINE.min(m)).map(w).collect() }
-    }
-
-    /// Covers k = k0 ‥ k0 + len in runs within one coarse step: each run's
-    /// offset from k0, its coarse factor and its fine factors, so the hot
-    /// loops zip plain slices (no index arithmetic, no bounds checks).
-    fn runs(&self, k0: usize, len: usize) -> impl Iterator<Item = (usize, C64, &[C64])> {
-        let mut i = 0;
-        core::iter::from_fn(move || {
-            if i >= len {
-                return None;
-            }
-            let (k, start) = (k0 + i, i);
-            let f = k % FINE;
-            let run = (FINE - f).min(len - i);
-            i += run;
-            Some((start, *self.coarse.get(k / FINE)?, self.fine.get(f..f + run)?))
-        })
     }
 }
 
@@ -440,129 +409,6 @@ impl Lane {
     }
 }
 
-/// Writes the spectra of the even and odd output halves at k = `k0` ‥
-/// `k0` + M/2 (`k0` is 0 or M/2) from the spectra Uₑ, Uₒ of u's even and
-/// odd points and the seed halves' spectra Zₑ, Zₒ (from k0 on). With
-/// w = e^(−2πik/M): U[k] = Uₑ[k mod M/2] + w·Uₒ[k mod M/2] (the radix-2
-/// step finished here rather than in a pass of its own), and U[M − k] the
-/// same with conj(w); Xₑ = (U[k] + conj U[M−k])/2, Xₒ = (U[k] − conj U[M−k])/2i
-/// are the spectra of the input's even and odd points (two real sequences
-/// sharing one FFT); then even = Zₑ·Xₑ + w·Zₒ·Xₒ and odd = Zₑ·Xₒ + Zₒ·Xₑ,
-/// the factor 2 cancelling against the 1/N already in the seed (N = 2M).
-fn half_products(k0: usize, u: (&[C64], &[C64]), seed: (&[C64], &[C64]), tw: &Twiddles, out: (&mut [C64], &mut [C64])) {
-    let point = |uk: C64, mirror: C64, ze: C64, zo: C64, w: C64| {
-        let mirror = mirror.conj();
-        let xe = uk + mirror;
-        let d = uk - mirror;
-        let xo = C64::new(d.im, -d.re);
-        (ze * xe + w * (zo * xo), ze * xo + zo * xe)
-    };
-    let (u_even, u_odd) = u;
-    let q = u_even.len().min(u_odd.len());
-    let len = out.0.len().min(out.1.len()).min(seed.0.len()).min(seed.1.len()).min(q);
-    if len == 0 {
-        return;
-    }
-    // k = 0 and k = M/2 are their own mirrors (M − k ≡ k), with w = ±1.
-    let w = C64::new(if k0 == 0 { 1.0 } else { -1.0 }, 0.0);
-    let uk = u_even[0] + w * u_odd[0];
-    (out.0[0], out.1[0]) = point(uk, uk, seed.0[0], seed.1[0], w);
-    for (i, coarse, fine) in tw.runs(k0 + 1, len - 1) {
-        let (j, run) = (1 + i, fine.len());
-        let at = j..j + run;
-        // The mirror's index M − k ≡ q − j (mod q), for j = j, j + 1, …: read backwards.
-        let back = q + 1 - j - run..q + 1 - j;
-        let (Some(even), Some(odd), Some(ze), Some(zo), Some(ue), Some(uo), Some(me), Some(mo)) = (
-            out.0.get_mut(at.clone()),
-            out.1.get_mut(at.clone()),
-            seed.0.get(at.clone()),
-            seed.1.get(at.clone()),
-            u_even.get(at.clone()),
-            u_odd.get(at),
-            u_even.get(back.clone()),
-            u_odd.get(back),
-        ) else {
-            return;
-        };
-        let spectra = ze.iter().zip(zo).zip(ue.iter().zip(uo)).zip(me.iter().rev().zip(mo.iter().rev()));
-        for (((even, odd), (((&ze, &zo), (&ue, &uo)), (&me, &mo))), &f) in
-            even.iter_mut().zip(odd.iter_mut()).zip(spectra).zip(fine)
-        {
-            let w = coarse * f;
-            (*even, *odd) = point(ue + w * uo, me + w.conj() * mo, ze, zo, w);
-        }
-    }
-}
-
-/// Appends to `stream` the digit parities of `values`, `2·PACK` bits per
-/// value at full-product positions: with PACK = 2, bit 0 = digit 0 of the
-/// real part (seed phase 0), bit 1 = digit 1 of the real part XOR digit 0 of
-/// the imaginary part (phase 1, one position later), bit 2 = digit 1 of the
-/// imaginary part; with PACK = 1 just bit 0. Says whether every value lay
-/// within [`ROUND_OFF_LIMIT`] of an integer. Fixed widths and no branches in
-/// the loop: this runs over every read FFT point.
-fn gather_parities<const PACK: usize>(values: &[C64], digit_bits: u32, stream: &mut Vec<u64>) -> bool {
-    let bits = |re: u64, im: u64| {
-        if PACK == 2 {
-            (re & 1) | ((((re >> digit_bits) ^ im) & 1) << 1) | (((im >> digit_bits) & 1) << 2)
-        } else {
-            re & 1
-        }
-    };
-    let word = |chunk: &[C64]| {
-        let (mut word, mut in_range) = (0u64, true);
-        for (k, v) in chunk.iter().enumerate() {
-            let (re, off_re) = round_exact(v.re);
-            let (im, off_im) = round_exact(v.im);
-            // `<` is false for NaN too.
-            in_range &= off_re.max(off_im) < ROUND_OFF_LIMIT;
-            word |= bits(re, im) << (2 * PACK * k);
-        }
-        (word, in_range)
-    };
-    let mut all_in_range = true;
-    // Whole words first (a fixed trip count the compiler unrolls), then the tail.
-    let chunks = values.chunks_exact(64 / (2 * PACK));
-    let tail = chunks.remainder();
-    for chunk in chunks {
-        let (w, in_range) = word(chunk);
-        all_in_range &= in_range;
-        stream.push(w);
-    }
-    if !tail.is_empty() {
-        let (w, in_range) = word(tail);
-        all_in_range &= in_range;
-        stream.push(w);
-    }
-    all_in_range
-}
-
-/// `stream >>= bits` (bits < 64) on a little-endian bit string.
-fn shift_down(stream: &mut [u64], bits: usize) {
-    if bits == 0 {
-        return;
-    }
-    for i in 0..stream.len() {
-        let next = stream.get(i + 1).copied().unwrap_or(0);
-        stream[i] = (stream[i] >> bits) | (next << (64 - bits));
-    }
-}
-
-/// `out ^= stream << offset` on little-endian bit strings, dropping what
-/// falls past `out`'s last word.
-fn xor_at(out: &mut [u64], stream: &[u64], offset: usize) {
-    let (word, bit) = (offset / 64, offset % 64);
-    let Some(dest) = out.get_mut(word..) else { return };
-    if bit == 0 {
-        dest.iter_mut().zip(stream).for_each(|(d, s)| *d ^= s);
-        return;
-    }
-    let mut carry = 0u64;
-    for (d, s) in dest.iter_mut().zip(stream.iter().chain([&0])) {
-        *d ^= (s << bit) | carry;
-        carry = s >> (64 - bit);
-    }
-}
 /// The same product computed directly, bit by bit: O(ℓ·n/64). A reference
 /// for tests and small inputs.
 pub fn toeplitz_hash_direct(input: &BitVec, seed: &BitVec, out_len: usize) -> Result<BitVec> {
@@ -587,74 +433,11 @@ pub fn toeplitz_hash_direct(input: &BitVec, seed: &BitVec, out_len: usize) -> Re
     Ok(out)
 }
 
-/// 1.5·2⁵²: adding it to a float below 2⁵¹ in magnitude rounds it to the
-/// nearest integer, which then sits in the mantissa's low bits.
-const ROUNDING_MAGIC: f64 = 6_755_399_441_055_744.0;
-
-/// Largest accepted distance between an FFT output and the nearest integer.
-/// Measured errors are below 10⁻⁴ even for all-ones operands at the largest
-/// packed size; ½ would already round wrongly.
-const ROUND_OFF_LIMIT: f64 = 0.125;
-
-/// The integer nearest to `v` (0 ≤ round(v) < 2⁵¹) and |v − round(v)|,
-/// without a call to `round` (a library call on baseline x86-64 and in
-/// wasm). Ties cannot occur: the round-off check rejects anything near ½.
-#[inline]
-fn round_exact(v: f64) -> (u64, f64) {
-    let shifted = v + ROUNDING_MAGIC;
-    let off = (v - (shifted - ROUNDING_MAGIC)).abs();
-    (shifted.to_bits() & ((1 << 51) - 1), off)
-}
-
-/// For each byte value, its points: `8 / group` points of `group` bits
-/// each, starting `skip` bits into the group, through `point`.
-fn byte_table(group: usize, skip: usize, point: impl Fn(u64) -> C64) -> Vec<C64> {
-    let point = &point;
-    (0..256u64).flat_map(|byte| (0..8 / group).map(move |g| point(byte >> (g * group + skip)))).collect()
-}
-
-/// The input's points u_m = x_2m + i·x_2m+1, x_p its packed points (one bit,
-/// or two as low + B·high), `2·pack` input bits per complex point: every
-/// other one, from `skip` = 0 (even m) or 2·pack (odd m).
-fn input_table(layout: Layout, skip: usize) -> Vec<C64> {
-    let base = f64::from(1u32 << layout.digit_bits);
-    let bit = |b: u64, i: usize| ((b >> i) & 1) as f64;
-    byte_table(4 * layout.pack, skip, |b| {
-        if layout.pack == 2 {
-            C64::new(bit(b, 0) + base * bit(b, 1), bit(b, 2) + base * bit(b, 3))
-        } else {
-            C64::new(bit(b, 0), bit(b, 1))
-        }
-    })
-}
-
-/// One polyphase half of the seed's points z_q = s_pack·q + i·s_pack·q+1
-/// (phase 1 only when packed), times `scale`: the even half takes points
-/// 2m (`skip` = 0), the odd half 2m + 1 (`skip` = pack bits later).
-fn seed_table(layout: Layout, skip: usize, scale: f64) -> Vec<C64> {
-    let bit = |b: u64, i: usize| ((b >> i) & 1) as f64 * scale;
-    byte_table(2 * layout.pack, skip, |b| C64::new(bit(b, 0), if layout.pack == 2 { bit(b, 1) } else { 0.0 }))
-}
-
-/// Writes `bits` as complex points into `out` (zero-filling the rest), a
-/// byte at a time through `table` (`per_byte` points per byte).
-fn unpack(bits: &BitVec, table: &[C64], per_byte: usize, out: &mut [C64]) {
-    let points = (bits.len() * per_byte).div_ceil(8).min(out.len());
-    let mut bytes = bits.words().iter().flat_map(|w| w.to_le_bytes());
-    let (head, tail) = out.split_at_mut(points);
-    for chunk in head.chunks_mut(per_byte) {
-        let byte = usize::from(bytes.next().unwrap_or(0));
-        // Element by element: `copy_from_slice` of one to four points
-        // became a `memmove` call per byte.
-        chunk.iter_mut().zip(&table[byte * per_byte..]).for_each(|(d, s)| *d = *s);
-    }
-    tail.fill(C64::new(0.0, 0.0));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bb84::rng::sim_rng;
+    use crate::bb84::toeplitz_parity::round_exact;
 
     #[test]
     fn fft_matches_direct_product() {
@@ -794,24 +577,6 @@ mod tests {
             for i in (0..l).step_by(l / 97).chain([0, l - 1]) {
                 assert_eq!(y.get(i), direct_bit(&x, &s, i), "bit {i}");
             }
-        }
-    }
-
-    #[test]
-    fn round_exact_rounds_to_nearest() {
-        for (v, r) in [
-            (0.0, 0),
-            (0.49, 0),
-            (0.51, 1),
-            (1.0, 1),
-            (2.3, 2),
-            (-0.4, 0),
-            (999_999.6, 1_000_000),
-            (1e6 + 1.2, 1_000_001),
-        ] {
-            let (rounded, off) = round_exact(v);
-            assert_eq!(rounded, r, "{v}");
-            assert!((off - (v - r as f64).abs()).abs() < 1e-9, "{v}: {off}");
         }
     }
 

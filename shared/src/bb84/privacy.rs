@@ -72,8 +72,9 @@ pub fn toeplitz_hash(input: &BitVec, seed: &BitVec, out_len: usize) -> Result<Bi
 }
 
 /// A Toeplitz hash with its seed's spectra and FFT plans prepared, so that
-/// hashing Alice's and Bob's keys (or many blocks) costs one forward and two
-/// inverse complex FFTs of a quarter of the convolution's length each.
+/// hashing Alice's and Bob's keys (or many blocks) costs two forward complex
+/// FFTs of N/4 points and two inverse ones of N/2 points each (N the cyclic
+/// convolution's length, about (n + ℓ)/2 with two bits per point).
 ///
 /// Why this shape. The input is packed two bits per point (x₂ₚ + B·x₂ₚ₊₁,
 /// B = 2^b) and the seed's even and odd bits are the real and imaginary
@@ -91,13 +92,15 @@ pub fn toeplitz_hash(input: &BitVec, seed: &BitVec, out_len: usize) -> Result<Bi
 /// (z * x)_even = z_e * x_e + shift(z_o * x_o) and (z * x)_odd =
 /// z_e * x_o + z_o * x_e, all of length N/2. The seed's halves are
 /// transformed once; the real input's two halves are one complex FFT
-/// (u = x_e + i·x_o). The two output halves are independent inverse FFTs,
-/// which natively run on two threads (see [`super::fork`]).
+/// (u = x_e + i·x_o), itself computed from u's even and odd points. Every
+/// step thus has two independent halves (seed FFTs, input FFT halves,
+/// spectrum products, inverse FFTs), which natively run on two threads (see
+/// [`super::fork`]).
 pub struct ToeplitzHasher {
     n: usize,
     out_len: usize,
     layout: Layout,
-    /// N/2: the length of every FFT here.
+    /// M = N/2: the length of the seed's and the inverse FFTs.
     half: usize,
     fwd: Arc<dyn Fft<f64>>,
     inv: Arc<dyn Fft<f64>>,
@@ -108,8 +111,8 @@ pub struct ToeplitzHasher {
     seed_even: Vec<C64>,
     seed_odd: Vec<C64>,
     twiddles: Twiddles,
-    /// Each input byte's bits as `2 / pack` complex points u_2j, and as
-    /// as many points u_2j+1.
+    /// Each input byte's bits as `2 / pack` complex points u_2j, and as many
+    /// points u_2j+1.
     input_tables: [Vec<C64>; 2],
     /// The input's spectrum U, then the even half's values.
     input: Vec<C64>,

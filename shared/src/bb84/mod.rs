@@ -12,7 +12,9 @@ pub(crate) mod detector;
 pub mod error;
 pub mod estimate;
 pub(crate) mod eve;
+pub(crate) mod fft_buffers;
 pub mod finite_key;
+pub(crate) mod fork;
 pub mod lab;
 pub mod link;
 pub mod models;
@@ -24,6 +26,8 @@ pub mod rng;
 pub mod run;
 pub mod source;
 pub mod timeline;
+pub(crate) mod toeplitz_parity;
+pub(crate) mod toeplitz_spectra;
 pub mod verify;
 
 pub use bits::BitVec;

@@ -1,11 +1,11 @@
-//! Privacy amplification by Toeplitz hashing, computed with real FFTs.
+//! Privacy amplification by Toeplitz hashing, computed with f64 FFTs.
 //!
 //! A Toeplitz matrix T (ℓ × n) is fixed by a public random seed s of
 //! n + ℓ − 1 bits: T[i][j] = s[i − j + n − 1]. Toeplitz matrices form a
 //! 2-universal family, which is what the leftover hash lemma needs. The
 //! product y = T·x over GF(2) is the middle of the convolution s * x:
 //! y_i = (Σ_j s[i+n−1−j]·x_j) mod 2. We compute integer convolutions with
-//! real f64 FFTs (lengths 2^a·3^b·5^c·7^d with b, c ≤ 2, d ≤ 1, long enough that the
+//! f64 FFTs (lengths 2^a·3^b·5^c·7^d with b, c ≤ 2, d ≤ 1, long enough that the
 //! cyclic wrap-around only touches outputs we drop) and keep each sum's
 //! parity. [`ToeplitzHasher`] packs two input bits per FFT point against the
 //! seed's even and odd bits, which halves the FFT length; every value stays
@@ -17,12 +17,18 @@ use rand_core::Rng;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
 
 use super::bits::{BitVec, low_mask};
 use super::error::{Bb84Error, Result};
+use super::fft_buffers;
+use super::fork::join;
 use super::rng::SimRng;
+use super::toeplitz_parity::{gather_parities, shift_down, xor_at};
+use super::toeplitz_spectra::{Twiddles, half_products, input_table, seed_table, unpack};
+
+type C64 = Complex<f64>;
 
 /// Largest input accepted (keeps FFT round-off far below 0.5 and memory sane).
 pub const MAX_INPUT_BITS: usize = 1 << 25;
@@ -66,42 +72,83 @@ pub fn toeplitz_hash(input: &BitVec, seed: &BitVec, out_len: usize) -> Result<Bi
 }
 
 /// A Toeplitz hash with its seed's spectra and FFT plans prepared, so that
-/// hashing Alice's and Bob's keys (or many blocks) costs three half-length
-/// FFTs each.
+/// hashing Alice's and Bob's keys (or many blocks) costs two forward complex
+/// FFTs of N/4 points and two inverse ones of N/2 points each (N the cyclic
+/// convolution's length, about (n + ℓ)/2 with two bits per point).
 ///
-/// Why three half-length FFTs and not two full-length ones: the input is
-/// packed two bits per FFT point (x₂ₚ + B·x₂ₚ₊₁, B = 2^b) and the seed is
-/// split into its even and odd bits. Each seed phase convolved with the
+/// Why this shape. The input is packed two bits per point (x₂ₚ + B·x₂ₚ₊₁,
+/// B = 2^b) and the seed's even and odd bits are the real and imaginary
+/// parts of one complex sequence z = s₀ + i·s₁; z * x then carries both
+/// phases' convolutions at once (x is real). Each phase convolved with the
 /// packed input gives two digit sums per point, each at most ⌈n/2⌉ < B, so
 /// the exact values stay below 2^(2b) ≈ 2³⁸ at 10⁶ bits — far inside f64's
 /// exact range — and the parity of each digit is one bit of the rounded
 /// value. Packing both operands (Kronecker substitution) would need three
 /// digits, ~60 exact bits, which f64 cannot give. Inputs so long that two
 /// digits would not fit [`PACKED_BITS_LIMIT`] fall back to one bit per point.
+///
+/// The length-N cyclic convolution is split into its even and odd outputs
+/// (a polyphase split): with z and x cut into even- and odd-indexed halves,
+/// (z * x)_even = z_e * x_e + shift(z_o * x_o) and (z * x)_odd =
+/// z_e * x_o + z_o * x_e, all of length N/2. The seed's halves are
+/// transformed once; the real input's two halves are one complex FFT
+/// (u = x_e + i·x_o), itself computed from u's even and odd points. Every
+/// step thus has two independent halves (seed FFTs, input FFT halves,
+/// spectrum products, inverse FFTs), which natively run on two threads (see
+/// [`super::fork`]).
 pub struct ToeplitzHasher {
     n: usize,
     out_len: usize,
-    /// Input bits per FFT point, and seed phases: 1 or 2.
-    pack: usize,
-    /// log2 of the digit base B (pack = 2).
-    digit_bits: u32,
-    size: usize,
-    fwd: Arc<dyn RealToComplex<f64>>,
-    inv: Arc<dyn ComplexToReal<f64>>,
-    /// One spectrum per seed phase, already scaled by the inverse's 1/N.
-    seed_spectra: Vec<Vec<Complex<f64>>>,
-    /// Each input byte's bits as `8 / pack` FFT points.
-    byte_table: Vec<f64>,
-    /// Work buffers kept between calls: at 10⁶ bits they are several MB,
-    /// and fresh allocations cost more in page faults than the arithmetic.
-    real_buf: Vec<f64>,
-    /// The input's spectrum times each seed phase's, one per phase; the
-    /// first also receives the input's spectrum, so one pass over memory
-    /// makes every product (these loops are bound by memory, not flops).
-    products: Vec<Vec<Complex<f64>>>,
-    scratch: Vec<Complex<f64>>,
-    /// One convolution's output parities, a word per 64 output bits.
+    layout: Layout,
+    /// M = N/2: the length of the seed's and the inverse FFTs.
+    half: usize,
+    fwd: Arc<dyn Fft<f64>>,
+    inv: Arc<dyn Fft<f64>>,
+    /// Forward FFT of length M/2: the input's two halves, one per thread.
+    fwd_quarter: Arc<dyn Fft<f64>>,
+    /// Spectra of the seed's even- and odd-indexed points, scaled by 1/N
+    /// (the inverse FFT is unnormalised).
+    seed_even: Vec<C64>,
+    seed_odd: Vec<C64>,
+    twiddles: Twiddles,
+    /// Each input byte's bits as `2 / pack` complex points u_2j, and as many
+    /// points u_2j+1.
+    input_tables: [Vec<C64>; 2],
+    /// The input's spectrum U, then the even half's values.
+    input: Vec<C64>,
+    /// The input's packed points, then the odd half's values. The FFTs run
+    /// out of place, which RustFFT does without scratch memory.
+    spare: Vec<C64>,
+    /// One per output half (even, odd). Work buffers are kept between
+    /// calls, and come from [`fft_buffers`] (see there why).
+    lanes: [Lane; 2],
+}
+
+/// One output half's work; each thread owns one.
+struct Lane {
+    /// The half's spectrum (consumed by its inverse FFT).
+    spectrum: Vec<C64>,
+    /// RustFFT's out-of-place scratch: empty for the lengths we use, but
+    /// the plan decides.
+    scratch: Vec<C64>,
+    /// The half's digit parities, `2·pack` bits per point.
     stream: Vec<u64>,
+}
+
+impl Drop for ToeplitzHasher {
+    fn drop(&mut self) {
+        let [even, odd] = &mut self.lanes;
+        for buffer in [
+            &mut self.seed_even,
+            &mut self.seed_odd,
+            &mut self.input,
+            &mut self.spare,
+            &mut even.spectrum,
+            &mut odd.spectrum,
+        ] {
+            fft_buffers::give_back(core::mem::take(buffer));
+        }
+    }
 }
 
 /// Largest exact value, in bits, a packed convolution may reach. f64 holds
@@ -115,8 +162,8 @@ impl core::fmt::Debug for ToeplitzHasher {
         f.debug_struct("ToeplitzHasher")
             .field("n", &self.n)
             .field("out_len", &self.out_len)
-            .field("bits_per_point", &self.pack)
-            .field("fft_size", &self.size)
+            .field("bits_per_point", &self.layout.pack)
+            .field("fft_size", &self.half)
             .finish()
     }
 }
@@ -124,10 +171,10 @@ impl core::fmt::Debug for ToeplitzHasher {
 thread_local! {
     /// FFT plans (twiddle tables) are costly to build and depend only on the
     /// length, so one planner per thread keeps them across calls.
-    static PLANNER: RefCell<RealFftPlanner<f64>> = RefCell::new(RealFftPlanner::new());
+    static PLANNER: RefCell<FftPlanner<f64>> = RefCell::new(FftPlanner::new());
 }
 
-/// The smallest even length ≥ `min` of the form 2^a·3^b·5^c·7^d with
+/// The smallest multiple of 4 ≥ `min` of the form 2^a·3^b·5^c·7^d with
 /// b, c ≤ 2 and d ≤ 1: RustFFT is fastest on such lengths (measured: higher
 /// powers of 3 and 5 are slower than the next power of two; one factor 7
 /// costs no more per point than 2^a·225), and they sit closer to `min` than
@@ -138,7 +185,8 @@ pub fn fft_len(min: usize) -> usize {
     [1usize, 3, 5, 7, 9, 15, 25, 45, 75, 225]
         .iter()
         .map(|&odd| {
-            let mut len = odd * 2;
+            // A multiple of 4, so that N/2 splits in two once more.
+            let mut len = odd * 4;
             while len < min {
                 len *= 2;
             }
@@ -148,17 +196,13 @@ pub fn fft_len(min: usize) -> usize {
         .unwrap_or(min.next_power_of_two())
 }
 
-fn fft_err<E>(_: E) -> Bb84Error {
-    Bb84Error::Incompatible("internal FFT size mismatch in privacy amplification")
-}
-
 /// How an `n`-bit input is laid out on FFT points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Layout {
+pub(super) struct Layout {
     /// Input bits per point = number of seed phases (1 or 2).
-    pack: usize,
+    pub(super) pack: usize,
     /// log2 of the digit base: every digit sum is < 2^digit_bits.
-    digit_bits: u32,
+    pub(super) digit_bits: u32,
 }
 
 impl Layout {
@@ -196,6 +240,26 @@ impl Layout {
         let first_read = (0..self.pack).map(|r| self.read_range(n, out_len, r).start).min().unwrap_or(0);
         fft_len((last_term + 1 - first_read).max(longest_phase))
     }
+
+    /// Full-product positions one output point (an even or odd convolution
+    /// index pair 2m, 2m + 1) spans: `pack` per convolution index.
+    fn bits_per_half_point(self) -> usize {
+        2 * self.pack
+    }
+
+    /// The half-length points m whose digits can land on output positions
+    /// n − 1 ‥ n + ℓ − 2, clamped to the FFT: point m of the even half holds
+    /// positions 2·pack·m + (0‥pack), of the odd half 2·pack·m + pack + (0‥pack).
+    fn half_range(self, n: usize, out_len: usize, half: usize) -> core::ops::Range<usize> {
+        let per = self.bits_per_half_point();
+        let first = ((n - 1) / per).saturating_sub(1);
+        let end = ((n + out_len - 2) / per + 1).min(half);
+        first..end
+    }
+}
+
+fn internal(what: &'static str) -> Bb84Error {
+    Bb84Error::Incompatible(what)
 }
 
 impl ToeplitzHasher {
@@ -207,40 +271,51 @@ impl ToeplitzHasher {
     fn with_layout(seed: &BitVec, n: usize, out_len: usize, layout: Layout) -> Result<Self> {
         check(n, seed, out_len)?;
         let size = if n == 0 || out_len == 0 { 2 } else { layout.fft_size(n, out_len) };
-        let (fwd, inv) = PLANNER.with(|p| {
+        let half = size / 2;
+        let (fwd, inv, fwd_quarter) = PLANNER.with(|p| {
             let mut p = p.borrow_mut();
-            (p.plan_fft_forward(size), p.plan_fft_inverse(size))
+            (p.plan_fft_forward(half), p.plan_fft_inverse(half), p.plan_fft_forward(half / 2))
         });
-        let mut real_buf = vec![0.0; size];
-        let scratch_len = fwd.get_scratch_len().max(inv.get_scratch_len());
-        let mut scratch = vec![Complex::new(0.0, 0.0); scratch_len];
-        // The inverse FFT is unnormalised: fold its 1/N into the seed once.
-        let scale = 1.0 / size as f64;
-        let mut seed_spectra = Vec::with_capacity(layout.pack);
-        for r in 0..layout.pack {
-            seed_phase_to_f64(seed, r, layout.pack, &mut real_buf);
-            let mut spectrum = fwd.make_output_vec();
-            fwd.process_with_scratch(&mut real_buf, &mut spectrum, &mut scratch).map_err(fft_err)?;
-            for c in &mut spectrum {
-                *c *= scale;
-            }
-            seed_spectra.push(spectrum);
-        }
-        Ok(Self {
+        let scratch_len = [&fwd, &inv, &fwd_quarter].iter().map(|f| f.get_outofplace_scratch_len()).max().unwrap_or(0);
+        let lane = || Lane {
+            spectrum: fft_buffers::take(half),
+            scratch: vec![C64::new(0.0, 0.0); scratch_len],
+            stream: Vec::new(),
+        };
+        let mut hasher = Self {
             n,
             out_len,
-            pack: layout.pack,
-            digit_bits: layout.digit_bits,
-            size,
-            byte_table: byte_table(layout),
-            products: (0..layout.pack).map(|_| fwd.make_output_vec()).collect(),
+            layout,
+            half,
+            twiddles: Twiddles::new(half),
+            input_tables: [input_table(layout, 0), input_table(layout, 2 * layout.pack)],
+            seed_even: fft_buffers::take(half),
+            seed_odd: fft_buffers::take(half),
+            input: fft_buffers::take(half),
+            spare: fft_buffers::take(half),
+            lanes: [lane(), lane()],
             fwd,
             inv,
-            seed_spectra,
-            real_buf,
-            scratch,
-            stream: Vec::new(),
-        })
+            fwd_quarter,
+        };
+        // The inverse FFT is unnormalised: fold its 1/N into the seed's points.
+        let scale = 1.0 / size as f64;
+        let per_byte = 4 / layout.pack;
+        let fwd = &hasher.fwd;
+        let (even, odd) = (&mut hasher.seed_even, &mut hasher.seed_odd);
+        let (even_points, odd_points) = (&mut hasher.input, &mut hasher.spare);
+        let [even_lane, odd_lane] = &mut hasher.lanes;
+        join(
+            || {
+                unpack(seed, &seed_table(layout, 0, scale), per_byte, even_points);
+                fwd.process_outofplace_with_scratch(even_points, even, &mut even_lane.scratch);
+            },
+            || {
+                unpack(seed, &seed_table(layout, layout.pack, scale), per_byte, odd_points);
+                fwd.process_outofplace_with_scratch(odd_points, odd, &mut odd_lane.scratch);
+            },
+        );
+        Ok(hasher)
     }
 
     /// Hashes one `n`-bit input.
@@ -252,147 +327,88 @@ impl ToeplitzHasher {
         if out_len == 0 || n == 0 {
             return Ok(BitVec::new());
         }
-        let layout = Layout { pack: self.pack, digit_bits: self.digit_bits };
-        self.spectrum_products(input)?;
-        let mut out = vec![0u64; out_len.div_ceil(64)];
-        for r in 0..self.pack {
-            self.convolution(r)?;
-            add_digit_parities(&self.real_buf, layout, (n, out_len, r), &mut self.stream, &mut out)?;
+        self.half_spectra(input);
+        let range = self.layout.half_range(n, out_len, self.half);
+        let (layout, inv) = (self.layout, &self.inv);
+        let [even, odd] = &mut self.lanes;
+        let (even_values, odd_values) = (&mut self.input, &mut self.spare);
+        let (even_ok, odd_ok) = join(
+            || even.parities(inv, even_values, layout, range.clone()),
+            || odd.parities(inv, odd_values, layout, range.clone()),
+        );
+        if !(even_ok && odd_ok) {
+            // Exact sums sit on integers; a value far from one means the
+            // round-off bound failed, and a wrong key must never come out silently.
+            return Err(Bb84Error::Incompatible("FFT round-off too large in privacy amplification"));
+        }
+        let (stream, odd_stream) = (&mut even.stream, &odd.stream);
+        // Both streams start at point `range.start`; the odd half's bits sit
+        // `pack` positions later.
+        xor_at(stream, odd_stream, layout.pack);
+        let first = layout.bits_per_half_point() * range.start;
+        shift_down(stream, n - 1 - first);
+        let mut out = core::mem::take(stream);
+        out.truncate(out_len.div_ceil(64));
+        if out.len() < out_len.div_ceil(64) {
+            return Err(internal("internal FFT too short in privacy amplification"));
         }
         Ok(BitVec::from_words(out, out_len))
     }
 
-    /// Fills `products` with the input's spectrum times each seed phase's.
-    fn spectrum_products(&mut self, input: &BitVec) -> Result<()> {
-        pack_bits(input, &self.byte_table, 8 / self.pack, &mut self.real_buf);
-        let internal = || Bb84Error::Incompatible("internal buffer mismatch in privacy amplification");
-        let (first, rest) = self.products.split_first_mut().ok_or_else(internal)?;
-        self.fwd.process_with_scratch(&mut self.real_buf, first, &mut self.scratch).map_err(fft_err)?;
-        match (rest, self.seed_spectra.as_slice()) {
-            ([], [even]) => first.iter_mut().zip(even).for_each(|(x, s)| *x *= *s),
-            ([second], [even, odd]) => {
-                for (((x, y), s0), s1) in first.iter_mut().zip(second.iter_mut()).zip(even).zip(odd) {
-                    *y = *x * *s1;
-                    *x *= *s0;
-                }
-            }
-            _ => return Err(internal()),
+    /// Leaves in the lanes the spectra of the even and odd output halves.
+    fn half_spectra(&mut self, input: &BitVec) {
+        let [even, odd] = &mut self.lanes;
+        // U = DFT_M(u), u_m = x_2m + i·x_2m+1, from its even and odd points
+        // (one radix-2 step by hand, so each thread does half).
+        let quarter = self.half / 2;
+        let (points_even, points_odd) = self.spare.split_at_mut(quarter);
+        let (u_even, u_odd) = self.input.split_at_mut(quarter);
+        let (fwd, tables, per_byte) = (&self.fwd_quarter, &self.input_tables, 2 / self.layout.pack);
+        join(
+            || {
+                unpack(input, &tables[0], per_byte, points_even);
+                fwd.process_outofplace_with_scratch(points_even, u_even, &mut even.scratch);
+            },
+            || {
+                unpack(input, &tables[1], per_byte, points_odd);
+                fwd.process_outofplace_with_scratch(points_odd, u_odd, &mut odd.scratch);
+            },
+        );
+        let (even_lo, even_hi) = even.spectrum.split_at_mut(quarter);
+        let (odd_lo, odd_hi) = odd.spectrum.split_at_mut(quarter);
+        let u = (&*u_even, &*u_odd);
+        let (tw, seed_even, seed_odd) = (&self.twiddles, &self.seed_even, &self.seed_odd);
+        join(
+            || half_products(0, u, (seed_even, seed_odd), tw, (even_lo, odd_lo)),
+            || half_products(quarter, u, (&seed_even[quarter..], &seed_odd[quarter..]), tw, (even_hi, odd_hi)),
+        );
+    }
+}
+
+impl Lane {
+    /// Turns this half's spectrum into its convolution values in `values`.
+    fn invert(&mut self, inv: &Arc<dyn Fft<f64>>, values: &mut [C64]) {
+        inv.process_outofplace_with_scratch(&mut self.spectrum, values, &mut self.scratch);
+    }
+
+    /// Inverts this half's spectrum into `values` and gathers the digit
+    /// parities of points `range` into `stream`; false if a value was not
+    /// near an integer.
+    fn parities(
+        &mut self,
+        inv: &Arc<dyn Fft<f64>>,
+        values: &mut [C64],
+        layout: Layout,
+        range: core::ops::Range<usize>,
+    ) -> bool {
+        self.invert(inv, values);
+        self.stream.clear();
+        let values = &values[range];
+        if layout.pack == 2 {
+            gather_parities::<2>(values, layout.digit_bits, &mut self.stream)
+        } else {
+            gather_parities::<1>(values, 0, &mut self.stream)
         }
-        // The inverse needs purely real DC and Nyquist bins; they are, up to round-off.
-        for product in &mut self.products {
-            if let Some(first) = product.first_mut() {
-                first.im = 0.0;
-            }
-            if let Some(last) = product.last_mut() {
-                last.im = 0.0;
-            }
-        }
-        Ok(())
-    }
-
-    /// Leaves in `real_buf` the convolution of the input with seed phase
-    /// `r` (consuming that phase's product).
-    fn convolution(&mut self, r: usize) -> Result<()> {
-        let product = self
-            .products
-            .get_mut(r)
-            .ok_or(Bb84Error::Incompatible("internal buffer mismatch in privacy amplification"))?;
-        self.inv.process_with_scratch(product, &mut self.real_buf, &mut self.scratch).map_err(fft_err)
-    }
-}
-
-/// Adds (XOR) into `out` the parities of the digits of convolution `r`'s
-/// points that land on output positions: digit e of point t is bit
-/// pack·t + r + e of the full product, output bit pack·t + r + e − (n − 1).
-/// Consecutive points give consecutive output bits, so the parities are
-/// gathered a whole word at a time into `stream` and XORed in with one shift.
-fn add_digit_parities(
-    conv: &[f64],
-    layout: Layout,
-    (n, out_len, r): (usize, usize, usize),
-    stream: &mut Vec<u64>,
-    out: &mut [u64],
-) -> Result<()> {
-    let range = layout.read_range(n, out_len, r);
-    let values =
-        conv.get(range.clone()).ok_or(Bb84Error::Incompatible("internal FFT too short in privacy amplification"))?;
-    stream.clear();
-    let in_range = if layout.pack == 2 {
-        gather_parities::<2>(values, layout.digit_bits.saturating_sub(1), stream)
-    } else {
-        gather_parities::<1>(values, 0, stream)
-    };
-    // Exact sums sit on integers; a value far from one means the round-off
-    // bound failed, and a wrong key must never come out silently.
-    if !in_range {
-        return Err(Bb84Error::Incompatible("FFT round-off too large in privacy amplification"));
-    }
-    // Output position of point `range.start`'s digit 0; it may sit one bit
-    // before the output (then that digit is dropped).
-    let first = layout.pack * range.start + r;
-    let skip = (n - 1).saturating_sub(first);
-    shift_down(stream, skip);
-    xor_at(out, stream, first + skip - (n - 1));
-    Ok(())
-}
-
-/// Appends to `stream` the digit parities of `values`, `PACK` bits per value
-/// (digit 1's parity is bit `shift + 1` of the rounded value), and says
-/// whether every value lay within [`ROUND_OFF_LIMIT`] of an integer. Fixed
-/// widths and no branches in the loop: this runs over every read FFT point.
-fn gather_parities<const PACK: usize>(values: &[f64], shift: u32, stream: &mut Vec<u64>) -> bool {
-    let digits = |v: u64| if PACK == 2 { (v & 1) | ((v >> shift) & 2) } else { v & 1 };
-    let word = |chunk: &[f64]| {
-        let (mut word, mut in_range) = (0u64, true);
-        for (k, &v) in chunk.iter().enumerate() {
-            let (rounded, off) = round_exact(v);
-            // `<` is false for NaN too.
-            in_range &= off < ROUND_OFF_LIMIT;
-            word |= digits(rounded) << (PACK * k);
-        }
-        (word, in_range)
-    };
-    let mut all_in_range = true;
-    // Whole words first (a fixed trip count the compiler unrolls), then the tail.
-    let chunks = values.chunks_exact(64 / PACK);
-    let tail = chunks.remainder();
-    for chunk in chunks {
-        let (w, in_range) = word(chunk);
-        all_in_range &= in_range;
-        stream.push(w);
-    }
-    if !tail.is_empty() {
-        let (w, in_range) = word(tail);
-        all_in_range &= in_range;
-        stream.push(w);
-    }
-    all_in_range
-}
-
-/// `stream >>= bits` (bits < 64) on a little-endian bit string.
-fn shift_down(stream: &mut [u64], bits: usize) {
-    if bits == 0 {
-        return;
-    }
-    for i in 0..stream.len() {
-        let next = stream.get(i + 1).copied().unwrap_or(0);
-        stream[i] = (stream[i] >> bits) | (next << (64 - bits));
-    }
-}
-
-/// `out ^= stream << offset` on little-endian bit strings, dropping what
-/// falls past `out`'s last word.
-fn xor_at(out: &mut [u64], stream: &[u64], offset: usize) {
-    let (word, bit) = (offset / 64, offset % 64);
-    let Some(dest) = out.get_mut(word..) else { return };
-    if bit == 0 {
-        dest.iter_mut().zip(stream).for_each(|(d, s)| *d ^= s);
-        return;
-    }
-    let mut carry = 0u64;
-    for (d, s) in dest.iter_mut().zip(stream.iter().chain([&0])) {
-        *d ^= (s << bit) | carry;
-        carry = s >> (64 - bit);
     }
 }
 
@@ -420,70 +436,11 @@ pub fn toeplitz_hash_direct(input: &BitVec, seed: &BitVec, out_len: usize) -> Re
     Ok(out)
 }
 
-/// 1.5·2⁵²: adding it to a float below 2⁵¹ in magnitude rounds it to the
-/// nearest integer, which then sits in the mantissa's low bits.
-const ROUNDING_MAGIC: f64 = 6_755_399_441_055_744.0;
-
-/// Largest accepted distance between an FFT output and the nearest integer.
-/// Measured errors are below 10⁻⁴ even for all-ones operands at the largest
-/// packed size; ½ would already round wrongly.
-const ROUND_OFF_LIMIT: f64 = 0.125;
-
-/// The integer nearest to `v` (0 ≤ round(v) < 2⁵¹) and |v − round(v)|,
-/// without a call to `round` (a library call on baseline x86-64 and in
-/// wasm). Ties cannot occur: the round-off check rejects anything near ½.
-#[inline]
-fn round_exact(v: f64) -> (u64, f64) {
-    let shifted = v + ROUNDING_MAGIC;
-    let off = (v - (shifted - ROUNDING_MAGIC)).abs();
-    (shifted.to_bits() & ((1 << 51) - 1), off)
-}
-
-/// For each byte value, its bits as `8 / pack` FFT points: one bit per point
-/// (0.0/1.0), or two per point as low + B·high.
-fn byte_table(layout: Layout) -> Vec<f64> {
-    let base = if layout.pack == 2 { f64::from(1u32 << layout.digit_bits) } else { 0.0 };
-    let mut table = Vec::with_capacity(256 * 8 / layout.pack);
-    for byte in 0..256usize {
-        for p in 0..8 / layout.pack {
-            let bits = byte >> (p * layout.pack);
-            let low = (bits & 1) as f64;
-            table.push(if layout.pack == 2 { low + base * ((bits >> 1) & 1) as f64 } else { low });
-        }
-    }
-    table
-}
-
-/// Writes `bits` as packed FFT points into `out` (zero-filling the rest),
-/// a byte at a time through `table` (`per_byte` points per byte).
-fn pack_bits(bits: &BitVec, table: &[f64], per_byte: usize, out: &mut [f64]) {
-    let points = bits.len().div_ceil(8 / per_byte).min(out.len());
-    let mut bytes = bits.words().iter().flat_map(|w| w.to_le_bytes());
-    let (head, tail) = out.split_at_mut(points);
-    for chunk in head.chunks_mut(per_byte) {
-        let byte = usize::from(bytes.next().unwrap_or(0));
-        chunk.copy_from_slice(&table[byte * per_byte..byte * per_byte + chunk.len()]);
-    }
-    tail.fill(0.0);
-}
-
-/// Writes seed bits r, r + pack, r + 2·pack, … as 0.0/1.0 into `out`
-/// (zero-filling the rest).
-fn seed_phase_to_f64(seed: &BitVec, r: usize, pack: usize, out: &mut [f64]) {
-    let words = seed.words();
-    let points = seed.len().saturating_sub(r).div_ceil(pack).min(out.len());
-    let (head, tail) = out.split_at_mut(points);
-    for (q, slot) in head.iter_mut().enumerate() {
-        let i = q * pack + r;
-        *slot = ((words[i / 64] >> (i % 64)) & 1) as f64;
-    }
-    tail.fill(0.0);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bb84::rng::sim_rng;
+    use crate::bb84::toeplitz_parity::round_exact;
 
     #[test]
     fn fft_matches_direct_product() {
@@ -549,14 +506,16 @@ mod tests {
 
     fn round_off(x: &BitVec, s: &BitVec, l: usize) -> f64 {
         let n = x.len();
-        let layout = Layout::for_input(n);
         let mut hasher = ToeplitzHasher::new(s, n, l).expect("valid sizes");
-        hasher.spectrum_products(x).expect("fft");
+        hasher.half_spectra(x);
+        let range = hasher.layout.half_range(n, l, hasher.half);
+        let inv = hasher.inv.clone();
         let mut worst = 0.0f64;
-        for r in 0..layout.pack {
-            hasher.convolution(r).expect("fft");
-            for &v in &hasher.real_buf[layout.read_range(n, l, r)] {
-                worst = worst.max(round_exact(v).1);
+        let [even, odd] = &mut hasher.lanes;
+        for (lane, values) in [(even, &mut hasher.input), (odd, &mut hasher.spare)] {
+            lane.invert(&inv, values);
+            for v in &values[range.clone()] {
+                worst = worst.max(round_exact(v.re).1).max(round_exact(v.im).1);
             }
         }
         worst
@@ -625,29 +584,11 @@ mod tests {
     }
 
     #[test]
-    fn round_exact_rounds_to_nearest() {
-        for (v, r) in [
-            (0.0, 0),
-            (0.49, 0),
-            (0.51, 1),
-            (1.0, 1),
-            (2.3, 2),
-            (-0.4, 0),
-            (999_999.6, 1_000_000),
-            (1e6 + 1.2, 1_000_001),
-        ] {
-            let (rounded, off) = round_exact(v);
-            assert_eq!(rounded, r, "{v}");
-            assert!((off - (v - r as f64).abs()).abs() < 1e-9, "{v}: {off}");
-        }
-    }
-
-    #[test]
     fn fft_lengths_are_smooth_and_tight() {
         assert_eq!(fft_len(1_799_999), 1_835_008);
         assert_eq!(fft_len(900_000), 917_504);
         assert_eq!(fft_len(917_505), 921_600);
-        assert_eq!(fft_len(0), 2);
+        assert_eq!(fft_len(0), 4);
         assert_eq!(fft_len(1025), 1152);
         assert_eq!(fft_len(4096), 4096);
         for min in [3usize, 17, 1000, 4097, 123_457] {
@@ -658,7 +599,7 @@ mod tests {
                     r /= f;
                 }
             }
-            assert!(l >= min && l.is_multiple_of(2) && r == 1, "{min} → {l}");
+            assert!(l >= min && l.is_multiple_of(4) && r == 1, "{min} → {l}");
         }
     }
 
@@ -672,7 +613,7 @@ mod tests {
         let s = toeplitz_seed(n, l, &mut rng);
         for layout in layouts(n) {
             let mut hasher = ToeplitzHasher::with_layout(&s, n, l, layout).expect("valid sizes");
-            hasher.seed_spectra.iter_mut().flatten().for_each(|c| *c *= 1.3);
+            hasher.seed_even.iter_mut().chain(&mut hasher.seed_odd).for_each(|c| *c *= 1.3);
             assert!(
                 matches!(hasher.hash(&x), Err(Bb84Error::Incompatible(m)) if m.contains("round-off")),
                 "{layout:?}"

@@ -70,8 +70,8 @@ pub fn register() -> (ReadSignal<OfflineState>, impl Fn() + Clone) {
             }
         };
         publish(&registration);
-        let reg = registration.clone();
-        let on_update = Closure::<dyn Fn()>::new(move || {
+        // Follows a worker that is installing until it is installed (waiting) or active.
+        let watch = move |reg: &ServiceWorkerRegistration| {
             if let Some(installing) = reg.installing() {
                 let reg = reg.clone();
                 let worker = installing.clone();
@@ -83,7 +83,13 @@ pub fn register() -> (ReadSignal<OfflineState>, impl Fn() + Clone) {
                 installing.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
                 on_state.forget();
             }
-        });
+        };
+        // The navigation that loaded this page may already have found an update and
+        // started installing it before `register` resolved: its `updatefound` is gone,
+        // so follow that worker directly.
+        watch(&registration);
+        let reg = registration.clone();
+        let on_update = Closure::<dyn Fn()>::new(move || watch(&reg));
         registration.set_onupdatefound(Some(on_update.as_ref().unchecked_ref()));
         on_update.forget();
         if let Ok(ready) = container.ready()

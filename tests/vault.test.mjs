@@ -141,6 +141,10 @@ test('Alice shares a 50 MiB and an empty file with Bob; Bob gets the same bytes;
   assert.deepEqual(shared.map((r) => r.ok), [true, true], JSON.stringify(shared));
   // Encryption and upload ran off the page's thread.
   for (const r of shared) assert.match(r.text, /in the background worker/);
+  // …in a transfer worker, whose requests skip the app's service worker
+  // (public/transfer/sw.js says why).
+  const transferWorker = (p) => p.page.workers().some((w) => new URL(w.url()).pathname === '/transfer/worker.js');
+  assert.ok(transferWorker(alice), `workers: ${alice.page.workers().map((w) => w.url())}`);
 
   // Bob sees both, with decrypted names, and downloads them; bytes are equal.
   const bobRows = await rows(bob, [bigName, emptyName]);
@@ -154,6 +158,7 @@ test('Alice shares a 50 MiB and an empty file with Bob; Bob gets the same bytes;
   assert.ok(got.ok, got.text);
   // Download, hashing and decryption ran off the page's thread.
   assert.match(got.text, /decrypted in the background worker/);
+  assert.ok(transferWorker(bob), `workers: ${bob.page.workers().map((w) => w.url())}`);
   assert.deepEqual(await savedInfo(bob.page, bigName), { size: big.length, sha256: sha256(big) });
   await bob.page.locator(`tr[data-name="${bigName}"] [data-badge="verified"]`).waitFor();
   const gotEmpty = await download(bob, emptyName);

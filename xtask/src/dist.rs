@@ -114,6 +114,11 @@ fn assemble(root: &Path, bindgen_out: &Path) -> Result<PathBuf, String> {
     write(&dist.join(&pkg).join("boot.js"), boot.as_bytes())?;
     let worker = worker_template.replace("__WASM_INTEGRITY__", &sri(&wasm));
     write(&dist.join(&pkg).join("worker.js"), worker.as_bytes())?;
+    // The same worker for transfers with the server, in the folder the
+    // pass-through service worker controls (public/transfer/sw.js says why);
+    // it reaches the bundle by its folder's name.
+    let transfer_worker = bundle_relative(&worker, &format!("../{pkg}/"))?;
+    write(&dist.join("transfer").join("worker.js"), transfer_worker.as_bytes())?;
 
     // One stylesheet from style/*.css, in name order.
     let mut css = Vec::new();
@@ -151,6 +156,20 @@ fn assemble(root: &Path, bindgen_out: &Path) -> Result<PathBuf, String> {
     let wasm_gz = fs::metadata(dist.join(&pkg).join("app_bg.wasm.gz")).map(|m| m.len()).unwrap_or(0);
     println!("dist/ ready: wasm {} bytes ({} gzipped), {pkg}", wasm.len(), wasm_gz);
     Ok(dist)
+}
+
+/// The worker script with its bundle-relative URLs (`'./app.js'`,
+/// `'./app_bg.wasm'`) pointing into `folder` instead.
+fn bundle_relative(worker: &str, folder: &str) -> Result<String, String> {
+    let mut out = worker.to_owned();
+    for name in ["app.js", "app_bg.wasm"] {
+        let from = format!("'./{name}'");
+        if !out.contains(&from) {
+            return Err(format!("app/worker.js no longer refers to {from}: update xtask/src/dist.rs"));
+        }
+        out = out.replace(&from, &format!("'{folder}{name}'"));
+    }
+    Ok(out)
 }
 
 /// `sw.js` = a generated header (version + precache list) + the template's logic.

@@ -2,10 +2,12 @@
 //! "a new version is ready" so the user decides when to reload.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ServiceWorker, ServiceWorkerRegistration, ServiceWorkerState};
+use web_sys::{
+    RegistrationOptions, ServiceWorker, ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState,
+};
 
 /// State of the offline copy, as shown in the UI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +49,7 @@ pub fn register() -> (ReadSignal<OfflineState>, impl Fn() + Clone) {
     container.set_oncontrollerchange(Some(on_change.as_ref().unchecked_ref()));
     on_change.forget();
 
+    leptos::task::spawn_local(register_transfer(container.clone()));
     leptos::task::spawn_local(async move {
         let registration = match JsFuture::from(container.register("/sw.js")).await {
             Ok(r) => r.unchecked_into::<ServiceWorkerRegistration>(),
@@ -100,6 +103,56 @@ pub fn register() -> (ReadSignal<OfflineState>, impl Fn() + Clone) {
         }
     });
     (state, make_apply(waiting))
+}
+
+/// Where transfer workers load from, and the pass-through service worker
+/// that controls them (`public/transfer/sw.js` says why).
+const TRANSFER_SCOPE: &str = "/transfer/";
+
+/// Registers the pass-through service worker and, once it is active, lets
+/// networked jobs use transfer workers. Until then, or if this fails, they
+/// run in the ordinary worker: slower for large uploads, but correct.
+async fn register_transfer(container: ServiceWorkerContainer) {
+    let options = RegistrationOptions::new();
+    options.set_scope(TRANSFER_SCOPE);
+    let script = format!("{TRANSFER_SCOPE}sw.js");
+    let Ok(registration) = JsFuture::from(container.register_with_options(&script, &options)).await else {
+        return;
+    };
+    let registration: ServiceWorkerRegistration = registration.unchecked_into();
+    if activated(&registration).await {
+        super::worker::set_transfer_script_url(&format!("{TRANSFER_SCOPE}worker.js"));
+    }
+}
+
+/// Resolves once `registration` has an active worker (false if the one
+/// installing becomes redundant instead).
+async fn activated(registration: &ServiceWorkerRegistration) -> bool {
+    if registration.active().is_some() {
+        return true;
+    }
+    let Some(worker) = registration.installing().or_else(|| registration.waiting()) else {
+        return false;
+    };
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let watched = worker.clone();
+        let on_state = Closure::<dyn Fn()>::new(move || match watched.state() {
+            ServiceWorkerState::Activated => {
+                let _ = resolve.call1(&JsValue::NULL, &JsValue::TRUE);
+            }
+            ServiceWorkerState::Redundant => {
+                let _ = resolve.call1(&JsValue::NULL, &JsValue::FALSE);
+            }
+            _ => {}
+        });
+        worker.set_onstatechange(Some(on_state.as_ref().unchecked_ref()));
+        on_state.forget();
+    });
+    // The state may have moved on before the handler was set.
+    if registration.active().is_some() {
+        return true;
+    }
+    JsFuture::from(promise).await.is_ok_and(|v| v.is_truthy())
 }
 
 /// Tells the waiting worker to take over; the `controllerchange` handler then reloads.

@@ -25,7 +25,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Event, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-/// Workers kept alive between jobs (each holds a copy of the wasm's memory).
+/// Workers of each kind kept alive between jobs (each holds a copy of the wasm's memory).
 const IDLE_WORKERS: usize = 2;
 
 /// A unit of work the worker knows how to run.
@@ -43,6 +43,12 @@ pub trait Job: 'static {
         payload: Vec<u8>,
         progress: &mut ProgressSink,
     ) -> impl Future<Output = Result<(Self::Output, Vec<u8>), String>>;
+
+    /// Whether this run talks to the server: then it runs in a transfer
+    /// worker (see [`set_transfer_script_url`]) when one is available.
+    fn networked(_input: &Self::Input) -> bool {
+        false
+    }
 }
 
 /// How far a job has got.
@@ -110,9 +116,27 @@ impl ProgressSink {
     }
 }
 
+/// The two kinds of worker: the same script, loaded from two places.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// From the app's bundle, under the app's service worker: works offline.
+    Local,
+    /// From `/transfer/`, under a service worker without a `fetch` handler,
+    /// so requests go straight to the network (`public/transfer/sw.js`).
+    Transfer,
+}
+
 thread_local! {
-    static IDLE: RefCell<Vec<Worker>> = const { RefCell::new(Vec::new()) };
+    static IDLE: RefCell<Vec<(Kind, Worker)>> = const { RefCell::new(Vec::new()) };
     static SCRIPT_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+    static TRANSFER_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Makes networked jobs run in workers loaded from `url`, once the service
+/// worker controlling that URL is active (a worker started before then
+/// would be controlled by the app's own service worker).
+pub fn set_transfer_script_url(url: &str) {
+    TRANSFER_URL.with(|u| *u.borrow_mut() = Some(url.to_owned()));
 }
 
 /// Overrides where the worker script is loaded from (normally found next to
@@ -136,11 +160,33 @@ fn script_url() -> Result<String, WorkerError> {
     Ok(format!("{folder}/worker.js"))
 }
 
-fn spawn_worker() -> Result<Worker, WorkerError> {
+/// Which kind of worker a job gets, and from where its script loads.
+fn placement(networked: bool) -> Result<(Kind, String), WorkerError> {
+    let transfer = if networked { TRANSFER_URL.with(|u| u.borrow().clone()) } else { None };
+    match transfer {
+        Some(url) => Ok((Kind::Transfer, url)),
+        None => Ok((Kind::Local, script_url()?)),
+    }
+}
+
+fn spawn_worker(url: &str) -> Result<Worker, WorkerError> {
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
     options.set_name("QuantumVault background jobs");
-    Worker::new_with_options(&script_url()?, &options).map_err(|e| WorkerError::Worker(super::js_error_text(&e)))
+    Worker::new_with_options(url, &options).map_err(|e| WorkerError::Worker(super::js_error_text(&e)))
+}
+
+/// An idle worker of `kind`, or a fresh one.
+fn take_worker(kind: Kind, url: &str) -> Result<Worker, WorkerError> {
+    let idle = IDLE.with(|idle| {
+        let mut idle = idle.borrow_mut();
+        let at = idle.iter().position(|(k, _)| *k == kind)?;
+        Some(idle.remove(at).1)
+    });
+    match idle {
+        Some(w) => Ok(w),
+        None => spawn_worker(url),
+    }
 }
 
 /// The worker's message and error handlers for one job.
@@ -148,6 +194,7 @@ type Handlers = (Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(Event)>);
 
 /// What the page keeps about a running job.
 struct Running {
+    kind: Kind,
     worker: Option<Worker>,
     settle: Option<(js_sys::Function, js_sys::Function)>,
     handlers: Option<Handlers>,
@@ -163,9 +210,9 @@ impl Running {
             let pooled = reuse
                 && IDLE.with(|idle| {
                     let mut idle = idle.borrow_mut();
-                    let room = idle.len() < IDLE_WORKERS;
+                    let room = idle.iter().filter(|(k, _)| *k == self.kind).count() < IDLE_WORKERS;
                     if room {
-                        idle.push(worker.clone());
+                        idle.push((self.kind, worker.clone()));
                     }
                     room
                 });
@@ -291,12 +338,10 @@ pub fn start_transferring<J: Job>(
     transfer: &[JsValue],
     on_progress: impl Fn(JobProgress) + 'static,
 ) -> Result<RunningJob<J>, WorkerError> {
+    let (kind, url) = placement(J::networked(input))?;
     let input = serde_json::to_string(input).map_err(|e| WorkerError::Data(e.to_string()))?;
-    let worker = match IDLE.with(|idle| idle.borrow_mut().pop()) {
-        Some(w) => w,
-        None => spawn_worker()?,
-    };
-    let state = Rc::new(RefCell::new(Running { worker: Some(worker.clone()), settle: None, handlers: None }));
+    let worker = take_worker(kind, &url)?;
+    let state = Rc::new(RefCell::new(Running { kind, worker: Some(worker.clone()), settle: None, handlers: None }));
     let promise = Promise::new(&mut |resolve, reject| {
         state.borrow_mut().settle = Some((resolve, reject));
     });

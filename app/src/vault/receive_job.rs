@@ -158,6 +158,10 @@ impl Job for VaultReceive {
     type Input = ReceiveInput;
     type Output = Result<Received, VaultFailure>;
 
+    fn networked(input: &ReceiveInput) -> bool {
+        input.server.is_some()
+    }
+
     async fn run(
         input: ReceiveInput,
         payload: Vec<u8>,

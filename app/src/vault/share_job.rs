@@ -90,6 +90,10 @@ impl Job for VaultShare {
     type Input = ShareInput;
     type Output = Option<FileInfo>;
 
+    fn networked(_input: &ShareInput) -> bool {
+        true
+    }
+
     async fn run(
         input: ShareInput,
         payload: Vec<u8>,

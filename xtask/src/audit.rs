@@ -95,6 +95,10 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
 pub fn run() -> Result<(), String> {
     let deny = cargo_deny()?.display().to_string();
     prepare_database()?;
+    // cargo-deny reads the whole dependency graph, every platform's crates
+    // included (`cargo metadata`); a build only downloads the host's, so on
+    // a fresh machine the Windows and Android ones are missing offline.
+    process::run("cargo", &args(&["fetch", "--locked"]), &[])?;
     process::run(&deny, &args(&["--offline", "--config", "deny.toml", "check"]), &[])?;
 
     let fixture = "tests/fixtures/vulnerable-dependency/Cargo.toml";

@@ -22,11 +22,11 @@
 //   (from its request log), to tell server-bound from client-bound shares.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { cp, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { launchDetachable, measureTransfer, startDetached } from '../support/detached.mjs';
+import { launchDetachable, measureTransfer, startDetached, transferCeilingWorker } from '../support/detached.mjs';
 import { createIdentity, openDrives } from '../support/drives.mjs';
 import { installOpfsPicker } from '../support/opfs.mjs';
 import { installHashingSavePicker, verifyHashedSave } from '../support/save_picker.mjs';
@@ -38,7 +38,14 @@ const LONG = { timeout: 60 * 60_000 };
 const PROFILE = process.env.QV_BENCH_PROFILE === '1';
 
 const work = await mkdtemp(join(tmpdir(), 'qv-bench-'));
-const server = await startServer(PROFILE ? { env: { RUST_LOG: 'info,tower_http=debug' } } : {});
+// A private copy of the site with one file added: the worker that measures
+// the browser's plain transfer ceiling, served from /transfer/ so it runs
+// where the app's transfer workers run (public/transfer/sw.js).
+const site = join(work, 'site');
+await cp(process.env.QV_SITE_DIR, site, { recursive: true });
+const CEILING_SCRIPT = '/transfer/bench-ceiling.js';
+await writeFile(join(site, CEILING_SCRIPT), transferCeilingWorker());
+const server = await startServer({ site, ...(PROFILE ? { env: { RUST_LOG: 'info,tower_http=debug' } } : {}) });
 let stage = 'setup';
 const chrome = await launchDetachable();
 const renderer = rendererRss(chrome.pid);
@@ -156,7 +163,7 @@ try {
   // The browser's own upload and download speed to this server, without
   // encryption: the ceiling the share and the receive can approach.
   stage = 'transfer ceiling';
-  const ceiling = await detached(measureTransfer, { mib: MIB, pieceMib: 16 });
+  const ceiling = await detached(measureTransfer, { script: CEILING_SCRIPT, mib: MIB, pieceMib: 16 });
   record.raw_upload_mib_s = rate(ceiling.upload_secs);
   record.raw_download_mib_s = rate(ceiling.download_secs);
 

@@ -126,56 +126,85 @@ export function startDetached({ button, result, delayMs }) {
 }
 
 /**
- * Runs in the page: the browser's own transfer ceiling on this machine —
- * `mib` MiB of random bytes uploaded to the vault server in `pieceMib` MiB
- * PATCH requests, each a fresh copy of one array (as the app sends them,
- * without encryption), finalised, then downloaded by one plain `fetch()` whose
- * stream is only counted, then deleted. Needs a signed-in session. Leaves
+ * The browser's own transfer ceiling on this machine — `mib` MiB of random
+ * bytes uploaded to the vault server in `pieceMib` MiB PATCH requests, each a
+ * fresh copy of one array (as the app sends them, without encryption),
+ * finalised, then downloaded by one plain `fetch()` whose stream is only
+ * counted, then deleted. Needs a signed-in session (its cookie). Runs in a
+ * worker (see {@link transferCeilingWorker}); returns
+ * `{ upload_secs, download_secs }`.
+ */
+export async function transferCeiling({ mib, pieceMib }) {
+  const api = '/api/v1';
+  const size = mib * 1048576;
+  const piece = new Uint8Array(pieceMib * 1048576);
+  for (let i = 0; i < piece.length; i += 65536) crypto.getRandomValues(piece.subarray(i, i + 65536));
+  const check = async (r) => {
+    if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
+    return r;
+  };
+  const info = await (await check(await fetch(`${api}/files`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size, recipients: [] }) }))).json();
+  try {
+    const out = {};
+    let t0 = performance.now();
+    for (let off = 0; off < size; off += piece.length) {
+      // A fresh copy per request, as the app sends (see app/src/vault/send.rs).
+      const body = piece.slice(0, Math.min(piece.length, size - off));
+      await check(await fetch(`${api}/files/${info.id}/content`, { method: 'PATCH', headers: { 'Upload-Offset': String(off), 'content-type': 'application/octet-stream' }, body }));
+    }
+    out.upload_secs = (performance.now() - t0) / 1000;
+    await check(await fetch(`${api}/files/${info.id}/finalize`, { method: 'POST' }));
+    t0 = performance.now();
+    const reader = (await check(await fetch(`${api}/files/${info.id}/content`))).body.getReader();
+    let got = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got += value.length;
+    }
+    out.download_secs = (performance.now() - t0) / 1000;
+    if (got !== size) throw new Error(`downloaded ${got} of ${size} bytes`);
+    return out;
+  } finally {
+    await fetch(`${api}/files/${info.id}`, { method: 'DELETE' });
+  }
+}
+
+/**
+ * The source of a worker script that runs {@link transferCeiling} on the
+ * message it gets and posts back `{ ok, text?, upload_secs?, download_secs? }`.
+ * Served from `/transfer/`, it runs where the app's own transfers run (under
+ * the pass-through service worker, `public/transfer/sw.js`), so the ceiling
+ * and the app are measured alike.
+ */
+export function transferCeilingWorker() {
+  return `const transferCeiling = ${transferCeiling.toString()};
+self.onmessage = async (event) => {
+  try {
+    self.postMessage({ ok: true, ...(await transferCeiling(event.data)) });
+  } catch (e) {
+    self.postMessage({ ok: false, text: String(e?.message ?? e) });
+  }
+};
+`;
+}
+
+/**
+ * Runs in the page: starts the worker at `script` (see
+ * {@link transferCeilingWorker}) with `{ mib, pieceMib }`. Leaves
  * `window.__qvBench = { ok, text, upload_secs, download_secs, title }` and
  * sets the title to `qv-bench:done`.
  */
-export function measureTransfer({ mib, pieceMib }) {
+export function measureTransfer({ script, mib, pieceMib }) {
   const bench = { title: document.title };
   window.__qvBench = bench;
-  (async () => {
-    const api = '/api/v1';
-    const size = mib * 1048576;
-    const piece = new Uint8Array(pieceMib * 1048576);
-    for (let i = 0; i < piece.length; i += 65536) crypto.getRandomValues(piece.subarray(i, i + 65536));
-    const check = async (r) => {
-      if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
-      return r;
-    };
-    const info = await (await check(await fetch(`${api}/files`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size, recipients: [] }) }))).json();
-    try {
-      let t0 = performance.now();
-      for (let off = 0; off < size; off += piece.length) {
-        // A fresh copy per request, as the app sends (see app/src/vault/send.rs).
-        const body = piece.slice(0, Math.min(piece.length, size - off));
-        await check(await fetch(`${api}/files/${info.id}/content`, { method: 'PATCH', headers: { 'Upload-Offset': String(off), 'content-type': 'application/octet-stream' }, body }));
-      }
-      bench.upload_secs = (performance.now() - t0) / 1000;
-      await check(await fetch(`${api}/files/${info.id}/finalize`, { method: 'POST' }));
-      t0 = performance.now();
-      const reader = (await check(await fetch(`${api}/files/${info.id}/content`))).body.getReader();
-      let got = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        got += value.length;
-      }
-      bench.download_secs = (performance.now() - t0) / 1000;
-      if (got !== size) throw new Error(`downloaded ${got} of ${size} bytes`);
-      bench.ok = true;
-    } finally {
-      await fetch(`${api}/files/${info.id}`, { method: 'DELETE' });
-    }
-  })()
-    .catch((e) => {
-      bench.ok = false;
-      bench.text = String(e?.message ?? e);
-    })
-    .finally(() => {
-      document.title = 'qv-bench:done';
-    });
+  const worker = new Worker(script);
+  const done = (result) => {
+    Object.assign(bench, result);
+    worker.terminate();
+    document.title = 'qv-bench:done';
+  };
+  worker.onmessage = (event) => done(event.data);
+  worker.onerror = (event) => done({ ok: false, text: `the ceiling worker failed: ${event.message ?? 'could not load'}` });
+  worker.postMessage({ mib, pieceMib });
 }

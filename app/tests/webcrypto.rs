@@ -198,21 +198,22 @@ impl rand_core::TryRng for SeededRng {
 impl rand_core::TryCryptoRng for SeededRng {}
 
 /// With the same randomness, the WebCrypto and Rust batch paths and the
-/// built-in one-shot `vault::seal` write the same vault file.
+/// built-in one-shot `vault::seal` write the same vault file (sizes past
+/// two body segments, so WebCrypto's segment digests are in the signature).
 #[wasm_bindgen_test]
 async fn vault_encoder_paths_give_identical_bytes() {
     let alice = keyring(1);
     let bob = keyring(2);
     let id = alice.current.identity();
     let recipients = [vault::Recipient { identity: bob.current.identity().public().clone(), link: None }];
-    for len in [0, CHUNK_SIZE, 3 * CHUNK_SIZE + 5] {
+    for len in [0, CHUNK_SIZE, 3 * CHUNK_SIZE + 5, vault::SEGMENT_LEN - 56, 2 * vault::SEGMENT_LEN + 5] {
         let msg = content(len, 6);
         let reference = vault::seal(&id, &recipients, &meta(len), &msg, &mut SeededRng(len as u64)).unwrap();
         for backend in [Backend::WebCrypto, Backend::Rust] {
             let mut rng = SeededRng(len as u64);
             let (mut enc, mut file) =
                 WebVaultEncoder::new(&id, &recipients, &meta(len), &mut rng, backend).await.unwrap();
-            for piece in msg.chunks(20_000) {
+            for piece in msg.chunks(200_000) {
                 enc.update(piece, &mut file).await.unwrap();
             }
             enc.finish(&mut rng, &mut file).await.unwrap();
@@ -229,12 +230,12 @@ async fn vault_files_cross_between_webcrypto_and_rust() {
     let public = id.public().clone();
     let lookup = move |fp: &Fingerprint| (fp == &public.fingerprint()).then(|| public.clone());
     let no_links = |_: &[u8; 16]| -> Option<Secret32> { None };
-    let msg = content(4 * CHUNK_SIZE + 999, 5);
+    let msg = content(2 * vault::SEGMENT_LEN + 999, 5);
 
     // WebCrypto encoder → built-in decoder.
     let (mut enc, mut file) =
         WebVaultEncoder::new(&id, &[], &meta(msg.len()), &mut os_rng(), Backend::WebCrypto).await.unwrap();
-    for piece in msg.chunks(10_000) {
+    for piece in msg.chunks(100_000) {
         enc.update(piece, &mut file).await.unwrap();
     }
     enc.finish(&mut os_rng(), &mut file).await.unwrap();
@@ -245,7 +246,7 @@ async fn vault_files_cross_between_webcrypto_and_rust() {
     let file = vault::seal(&id, &[], &meta(msg.len()), &msg, &mut os_rng()).unwrap();
     let mut dec = WebVaultDecoder::new(&alice, &no_links, Backend::WebCrypto);
     let mut pending = Vec::new();
-    for piece in file.chunks(3_000) {
+    for piece in file.chunks(30_000) {
         dec.update(piece, &mut pending).await.unwrap();
     }
     assert_eq!(dec.metadata().map(|m| m.name.as_str()), Some("photo.jpg"), "pending metadata");
@@ -277,4 +278,35 @@ async fn failed_encoder_stays_failed() {
     assert_eq!(enc.update(&[0; 20], &mut file).await, Err(WebCryptoError::Vault(VaultError::SizeMismatch)));
     assert_eq!(enc.update(&[0; 1], &mut file).await, Err(WebCryptoError::Stream(StreamError::Poisoned)));
     assert!(enc.finish(&mut os_rng(), &mut file).await.is_err());
+}
+
+/// A version 1 file (one-pass body digest; the frozen project vector)
+/// still opens through the WebCrypto decoder, which hashes it in Rust.
+#[wasm_bindgen_test]
+async fn version_1_vault_file_opens_through_webcrypto() {
+    let v: serde_json::Value = serde_json::from_str(include_str!("../../shared/tests/vectors/vault-v1.json")).unwrap();
+    let file = hex(v["file_hex"].as_str().unwrap());
+    assert_eq!(file[4], 1);
+    let bob = Keyring::new(
+        IdentitySeeds {
+            rotation: 0,
+            sign_seed: Secret32::from_bytes([5; 32]),
+            kem_seed: Secret32::from_bytes([6; 32]),
+        },
+        RecoveryCode::from_bytes([0; 32]).backup_public_key(),
+    );
+    let sender = IdentitySeeds {
+        rotation: 0,
+        sign_seed: Secret32::from_bytes([1; 32]),
+        kem_seed: Secret32::from_bytes([2; 32]),
+    };
+    let public = sender.identity().public().clone();
+    let lookup = move |_: &Fingerprint| Some(public.clone());
+    let links = |_: &[u8; 16]| Some(Secret32::from_bytes([0x22; 32]));
+    let mut dec = WebVaultDecoder::new(&bob, &links, Backend::WebCrypto);
+    let mut pending = Vec::new();
+    dec.update(&file, &mut pending).await.unwrap();
+    let verified = dec.finish(&mut pending, &lookup).await.unwrap();
+    assert_eq!(verified.metadata.name, "vector.bin");
+    assert_eq!(pending.len(), 20_000);
 }

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use shared::crypto::password::Argon2Params;
 use shared::crypto::secret::Secret32;
+use shared::format::body_digest::{self, DigestKind, SEGMENT_LEN};
 use shared::format::{backup, stream, token, vault};
 use shared::identity::{IdentitySeeds, Keyring, PublicIdentity};
 use shared::recovery::RecoveryCode;
@@ -133,8 +134,7 @@ fn vault_vectors() -> Value {
     let recipients = [vault::Recipient { identity: bob.identity().public().clone(), link: Some(link.clone()) }];
     let file = vault::seal(&sender.identity(), &recipients, &meta, &content, &mut rng(13)).unwrap();
     let (raw, header_len) = vault::parse_header(&file).unwrap().unwrap();
-    let mut bd = vault::BodyDigest::default();
-    bd.update(&file[header_len..file.len() - vault::TRAILER_LEN]);
+    let body = &file[header_len..file.len() - vault::TRAILER_LEN];
     json!({
         "description": "vault file from sender (seeds 01*32, 02*32) to itself and bob (seeds 05*32, 06*32) with link key",
         "sender_sign_seed": hex::encode([1u8; 32]), "sender_kem_seed": hex::encode([2u8; 32]),
@@ -145,8 +145,33 @@ fn vault_vectors() -> Value {
         "rng_seed": 13,
         "header_len": header_len,
         "header_digest": hex::encode(raw.header_digest()),
-        "body_digest": hex::encode(bd.finalize()),
+        "body_digest": hex::encode(body_digest::digest_of(DigestKind::Segmented, body)),
         "file_hex": hex::encode(&file),
+    })
+}
+
+/// The version 2 body digest on bodies spanning several segments (any
+/// bytes: the rule does not look inside), with every segment's digest.
+fn body_digest_vectors() -> Value {
+    let cases: Vec<Value> = [72usize, SEGMENT_LEN - 1, SEGMENT_LEN, SEGMENT_LEN + 1, 2 * SEGMENT_LEN + 1000]
+        .into_iter()
+        .map(|len| {
+            let body = pattern(len);
+            let segments: Vec<String> = body.chunks(SEGMENT_LEN).map(sha).collect();
+            json!({
+                "body": format!("pattern(i % 251) x {len}"),
+                "body_len": len,
+                "body_sha256": sha(&body),
+                "segment_sha256": segments,
+                "body_digest_v2": hex::encode(body_digest::digest_of(DigestKind::Segmented, &body)),
+                "body_digest_v1": hex::encode(body_digest::digest_of(DigestKind::Linear, &body)),
+            })
+        })
+        .collect();
+    json!({
+        "description": "vault body digest B: v2 = SHA-256(\"quantumvault/v2/vault/body\" || segment digests || u64be(len)), 1 MiB segments; v1 = SHA-256(body)",
+        "segment_len": SEGMENT_LEN,
+        "cases": cases,
     })
 }
 
@@ -208,4 +233,18 @@ fn vault() {
     let (verified, content) = vault::open(&file, &bob, &links, &lookup).unwrap();
     assert_eq!(verified.metadata.name, "vector.bin");
     assert_eq!(sha(&content), v["content_sha256"].as_str().unwrap());
+}
+
+#[test]
+fn body_digest() {
+    let v = check("body-digest.json", body_digest_vectors());
+    for c in v["cases"].as_array().unwrap() {
+        // Recompute B from the listed segment digests alone, as an independent decoder would.
+        let mut outer = b"quantumvault/v2/vault/body".to_vec();
+        for d in c["segment_sha256"].as_array().unwrap() {
+            outer.extend(unhex(d));
+        }
+        outer.extend(c["body_len"].as_u64().unwrap().to_be_bytes());
+        assert_eq!(sha(&outer), c["body_digest_v2"].as_str().unwrap());
+    }
 }

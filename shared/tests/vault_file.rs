@@ -8,9 +8,10 @@ use common::rng;
 use proptest::prelude::*;
 use shared::crypto::secret::Secret32;
 use shared::crypto::sign::contexts;
+use shared::format::body_digest::{self, DigestKind};
 use shared::format::stream::{CHUNK_SIZE, HEADER_LEN, SEALED_CHUNK_SIZE};
 use shared::format::vault::{
-    self, BodyDigest, LinkKey, Metadata, Recipient, STANZA_LEN, TRAILER_LEN, VaultDecoder, VaultError, parse_header,
+    self, LinkKey, Metadata, Recipient, STANZA_LEN, TRAILER_LEN, VaultDecoder, VaultError, parse_header,
 };
 use shared::identity::{Fingerprint, IdentitySeeds, Keyring, PublicIdentity};
 use shared::recovery::RecoveryCode;
@@ -296,11 +297,9 @@ fn signers_and_link_keys() {
     // signature over the same digests, but the file names alice.
     let l = layout(&file);
     let (raw, _) = parse_header(&file).unwrap().unwrap();
-    let mut bd = BodyDigest::default();
-    bd.update(&file[l.body..l.trailer]);
     let mut msg = b"quantumvault/v1/vault/signature".to_vec();
     msg.extend_from_slice(&raw.header_digest());
-    msg.extend_from_slice(&bd.finalize());
+    msg.extend_from_slice(&body_digest::digest_of(DigestKind::Segmented, &file[l.body..l.trailer]));
     let bob_sig = w.bob.current.identity().signing_key().sign(&msg, contexts::VAULT_FILE, &mut rng(1)).unwrap();
     let mut forged = file.clone();
     forged[l.trailer + 4..].copy_from_slice(&bob_sig);
@@ -425,4 +424,105 @@ fn external_cipher_path_matches_builtin() {
     let v = dec.verify(&lookup).unwrap();
     assert_eq!(v.metadata.size, c.len() as u64);
     assert_eq!(pending, c);
+}
+
+/// Segments hashed outside (what the browser does with WebCrypto's
+/// `digest`): the same file as the built-in path, and a decoder that gets
+/// the segments' digests back verifies it; wrong or missing digests do not.
+#[test]
+fn external_segment_hashing_matches_builtin() {
+    use sha2::{Digest, Sha256};
+    let w = world();
+    let c = content(2 * vault::SEGMENT_LEN + 12_345, 6);
+    let id = w.alice.current.identity();
+    let builtin = vault::seal(&id, &[], &meta(c.len()), &c, &mut rng(51)).unwrap();
+
+    let mut r = rng(51);
+    let (mut enc, mut out) = vault::VaultEncoder::new(&id, &[], &meta(c.len()), &mut r).unwrap();
+    enc.hash_segments_externally();
+    let mut handed = 0;
+    for piece in c.chunks(300_000) {
+        enc.update(piece, &mut out).unwrap();
+        for seg in enc.take_segments() {
+            enc.add_segment_digest(&Sha256::digest(&seg).into());
+            handed += 1;
+        }
+    }
+    let mut tail = Vec::new();
+    enc.finish(&mut r, &mut tail).unwrap();
+    assert!(enc_took_all(handed, &out, &tail));
+    out.extend(tail);
+    assert_eq!(out, builtin);
+
+    let links = w.links();
+    let lookup = w.lookup();
+    let decode = |digest: &dyn Fn(&[u8]) -> Option<[u8; 32]>| {
+        let mut dec = VaultDecoder::new(&w.alice, &links);
+        dec.hash_segments_externally();
+        let mut pending = Vec::new();
+        for piece in builtin.chunks(500_000) {
+            dec.update(piece, &mut pending)?;
+            for seg in dec.take_segments() {
+                if let Some(d) = digest(&seg) {
+                    dec.add_segment_digest(&d);
+                }
+            }
+        }
+        dec.finish(&mut pending, &lookup).map(|_| pending)
+    };
+    assert_eq!(decode(&|s| Some(Sha256::digest(s).into())), Ok(c.clone()));
+    assert_eq!(decode(&|s| Some(Sha256::digest(&s[1..]).into())), Err(VaultError::BadSignature));
+    assert!(matches!(decode(&|_| None), Err(VaultError::SegmentDigests(_))));
+}
+
+/// The encoder handed out every full segment of the body (the body is the
+/// output after the header; the short last segment stays inside).
+fn enc_took_all(handed: usize, out: &[u8], tail: &[u8]) -> bool {
+    let (_, header_len) = parse_header(out).unwrap().unwrap();
+    let body = out.len() + tail.len() - header_len - TRAILER_LEN;
+    handed == body / vault::SEGMENT_LEN
+}
+
+/// Version 1 files (one-pass body digest) stay readable: the frozen
+/// project vector `vault-v1.json` opens, and its version byte cannot be
+/// swapped for 2 (the version is bound into the header).
+#[test]
+fn version_1_files_stay_readable() {
+    use sha2::Digest;
+    let v: serde_json::Value = serde_json::from_str(include_str!("vectors/vault-v1.json")).unwrap();
+    let file = hex::decode(v["file_hex"].as_str().unwrap()).unwrap();
+    assert_eq!(file[4], 1);
+    let bob = Keyring::new(
+        IdentitySeeds {
+            rotation: 0,
+            sign_seed: Secret32::from_bytes([5; 32]),
+            kem_seed: Secret32::from_bytes([6; 32]),
+        },
+        RecoveryCode::from_bytes([0; 32]).backup_public_key(),
+    );
+    let sender = IdentitySeeds {
+        rotation: 0,
+        sign_seed: Secret32::from_bytes([1; 32]),
+        kem_seed: Secret32::from_bytes([2; 32]),
+    };
+    let sender_pub = sender.identity().public().clone();
+    let links = |_: &[u8; 16]| Some(Secret32::from_bytes([0x22; 32]));
+    let lookup = move |_: &Fingerprint| Some(sender_pub.clone());
+    let (verified, content) = vault::open(&file, &bob, &links, &lookup).unwrap();
+    assert_eq!(verified.metadata.name, "vector.bin");
+    assert_eq!(hex::encode(sha2::Sha256::digest(&content[..])), v["content_sha256"].as_str().unwrap());
+    // The decoder's external mode leaves version 1 hashing inside.
+    let mut dec = VaultDecoder::new(&bob, &links);
+    dec.hash_segments_externally();
+    let mut pending = Vec::new();
+    dec.update(&file, &mut pending).unwrap();
+    assert!(dec.take_segments().is_empty());
+    assert!(dec.finish(&mut pending, &lookup).is_ok());
+
+    let mut relabelled = file.clone();
+    relabelled[4] = 2;
+    assert_eq!(vault::open(&relabelled, &bob, &links, &lookup).err(), Some(VaultError::TamperedHeader));
+    let mut future = file;
+    future[4] = 3;
+    assert_eq!(vault::open(&future, &bob, &links, &lookup).err(), Some(VaultError::UnsupportedVersion(3)));
 }

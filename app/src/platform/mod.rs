@@ -6,6 +6,7 @@ pub mod drive;
 pub mod http;
 pub mod idb;
 pub mod network;
+pub mod segment_digest;
 pub mod service_worker;
 pub mod storage;
 pub mod webcrypto;

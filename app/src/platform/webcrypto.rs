@@ -31,6 +31,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AesGcmParams, CryptoKey, SubtleCrypto};
 
 use super::js_error_text;
+use super::segment_digest::SegmentDigests;
 
 /// Chunks per batch: 64 × 16 KiB = 1 MiB in flight per batch, enough to
 /// keep WebCrypto busy while wasm copies the previous batch, small enough
@@ -522,11 +523,23 @@ pub async fn open_stream<'p>(
     Ok(out)
 }
 
-/// [`VaultEncoder`] driven through its batch path with [`BatchCipher`].
+/// [`VaultEncoder`] driven through its batch path with [`BatchCipher`];
+/// with WebCrypto, the body's segment digests are WebCrypto's too
+/// ([`SegmentDigests`]).
 #[derive(Debug)]
 pub struct WebVaultEncoder<'a> {
     encoder: VaultEncoder<'a>,
     pipeline: Pipeline,
+    segments: Option<SegmentDigests>,
+}
+
+/// WebCrypto segment hashing for a WebCrypto cipher (the pure-Rust
+/// reference path hashes in Rust too).
+fn segment_digests(cipher: &BatchCipher) -> Option<SegmentDigests> {
+    match cipher {
+        BatchCipher::WebCrypto(k) => Some(SegmentDigests::new(k.subtle.clone())),
+        BatchCipher::Rust(_) => None,
+    }
 }
 
 impl<'a> WebVaultEncoder<'a> {
@@ -541,9 +554,24 @@ impl<'a> WebVaultEncoder<'a> {
         rng: &mut R,
         backend: Backend,
     ) -> Result<(Self, Vec<u8>), WebCryptoError> {
-        let (encoder, header) = VaultEncoder::new(sender, recipients, metadata, rng)?;
+        let (mut encoder, header) = VaultEncoder::new(sender, recipients, metadata, rng)?;
         let cipher = BatchCipher::new(encoder.chunk_key(), backend).await?;
-        Ok((Self { encoder, pipeline: Pipeline::new(cipher, false) }, header))
+        let segments = segment_digests(&cipher);
+        if segments.is_some() {
+            encoder.hash_segments_externally();
+        }
+        Ok((Self { encoder, pipeline: Pipeline::new(cipher, false), segments }, header))
+    }
+
+    /// Starts hashing the body segments completed so far; takes in the
+    /// digests that are due.
+    async fn hash_segments(&mut self) -> Result<(), WebCryptoError> {
+        if let Some(s) = &mut self.segments {
+            for d in s.push(self.encoder.take_segments()).await? {
+                self.encoder.add_segment_digest(&d);
+            }
+        }
+        Ok(())
     }
 
     /// Encrypts more content, appending the body bytes that are ready.
@@ -562,6 +590,7 @@ impl<'a> WebVaultEncoder<'a> {
             let batch = self.encoder.frame(piece)?;
             if let Some(done) = self.pipeline.submit(batch).await? {
                 self.encoder.write_sealed(done, out)?;
+                self.hash_segments().await?;
             }
         }
         Ok(())
@@ -579,6 +608,12 @@ impl<'a> WebVaultEncoder<'a> {
         if let Some(done) = self.pipeline.drain().await? {
             self.encoder.write_sealed(done, out)?;
         }
+        self.hash_segments().await?;
+        if let Some(s) = &mut self.segments {
+            for d in s.drain().await? {
+                self.encoder.add_segment_digest(&d);
+            }
+        }
         out.extend_from_slice(&self.encoder.trailer(rng)?);
         Ok(())
     }
@@ -591,6 +626,7 @@ impl<'a> WebVaultEncoder<'a> {
 pub struct WebVaultDecoder<'k> {
     decoder: VaultDecoder<'k>,
     open: LazyOpen,
+    segments: Option<SegmentDigests>,
 }
 
 impl<'k> WebVaultDecoder<'k> {
@@ -601,7 +637,26 @@ impl<'k> WebVaultDecoder<'k> {
         link_keys: &'k dyn Fn(&[u8; shared::format::vault::LINK_ID_LEN]) -> Option<Secret32>,
         backend: Backend,
     ) -> Self {
-        Self { decoder: VaultDecoder::new(keyring, link_keys), open: LazyOpen::new(backend) }
+        let mut decoder = VaultDecoder::new(keyring, link_keys);
+        let segments = match backend {
+            Backend::Rust => None,
+            Backend::Auto | Backend::WebCrypto => subtle().map(SegmentDigests::new),
+        };
+        if segments.is_some() {
+            decoder.hash_segments_externally();
+        }
+        Self { decoder, open: LazyOpen::new(backend), segments }
+    }
+
+    /// Starts hashing the body segments received so far; takes in the
+    /// digests that are due.
+    async fn hash_segments(&mut self) -> Result<(), WebCryptoError> {
+        if let Some(s) = &mut self.segments {
+            for d in s.push(self.decoder.take_segments()).await? {
+                self.decoder.add_segment_digest(&d);
+            }
+        }
+        Ok(())
     }
 
     /// Metadata once the header was opened (pending, like the content).
@@ -617,6 +672,7 @@ impl<'k> WebVaultDecoder<'k> {
     pub async fn update(&mut self, input: &[u8], pending: &mut Vec<u8>) -> Result<(), WebCryptoError> {
         for piece in pieces(input, SEALED_CHUNK_SIZE) {
             let batch = self.decoder.push(piece)?;
+            self.hash_segments().await?;
             if let Some(done) = self.open.submit(batch, self.decoder.chunk_key()).await? {
                 self.decoder.release(done, pending)?;
             }
@@ -639,6 +695,12 @@ impl<'k> WebVaultDecoder<'k> {
         let final_batch = self.open.drain().await?;
         for done in [previous, final_batch].into_iter().flatten() {
             self.decoder.release(done, pending)?;
+        }
+        self.hash_segments().await?;
+        if let Some(s) = &mut self.segments {
+            for d in s.drain().await? {
+                self.decoder.add_segment_digest(&d);
+            }
         }
         Ok(self.decoder.verify(lookup)?)
     }

@@ -3,6 +3,7 @@
 //! returns a typed error on any input and never panics.
 
 pub mod backup;
+pub mod body_digest;
 pub mod bytes;
 pub mod stream;
 pub mod token;

@@ -13,8 +13,13 @@
 //! [`parse_header`], unwrap with [`RawHeader::open`], stream the body
 //! through [`crate::format::stream::OpenFramer`] with
 //! [`OpenedHeader::body_input_key`] and [`OpenedHeader::header_digest`] as
-//! context while hashing the ciphertext ([`BodyDigest`]), then
-//! [`OpenedHeader::verify_trailer`].
+//! context while hashing the ciphertext ([`BodyDigest`] of
+//! [`OpenedHeader::digest_kind`]), then [`OpenedHeader::verify_trailer`].
+//!
+//! Version 2 (written now) signs a segmented body digest whose segments an
+//! external caller may hash itself (WebCrypto): see [`crate::format::body_digest`]
+//! and `hash_segments_externally` on the encoder and the decoder. Version 1
+//! files stay readable.
 
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
@@ -25,14 +30,17 @@ use crate::crypto::kdf::{derive_key32, labels};
 use crate::crypto::kem::{self, XWingPublicKey, XWingSecretKey};
 use crate::crypto::secret::Secret32;
 use crate::crypto::sign::{self, contexts};
+pub use crate::format::body_digest::{BodyDigest, DigestKind, SEGMENT_LEN};
 use crate::format::bytes::Reader;
 use crate::format::stream::{self, Batch, ChunkCipher, OpenFramer, SealFramer, StreamError, StreamKeys};
 use crate::identity::{Fingerprint, Identity, Keyring, PublicIdentity};
 
 /// File magic.
 pub const MAGIC: &[u8; 4] = b"QVLT";
-/// Format version.
-pub const VERSION: u8 = 1;
+/// Format version written: 2 (segmented body digest, `docs/FORMAT.md` §5).
+pub const VERSION: u8 = 2;
+/// The first version, still read: its body digest is one SHA-256 pass.
+pub const VERSION_LINEAR_DIGEST: u8 = 1;
 /// Suite 1: X-Wing, HKDF-SHA-256, AES-256-GCM, Cobblestone-256, ML-DSA-65, SHA-256.
 pub const SUITE: u8 = 1;
 /// Trailer magic.
@@ -118,6 +126,10 @@ pub enum VaultError {
     /// Too many recipients.
     #[error("a file can have at most {MAX_RECIPIENTS} recipients")]
     TooManyRecipients,
+    /// A caller that hashes body segments itself missed some (a bug in
+    /// the caller, not a property of the file).
+    #[error(transparent)]
+    SegmentDigests(#[from] crate::format::body_digest::MissingSegments),
     /// Signing failed.
     #[error("signing failed")]
     SigningFailed,
@@ -238,9 +250,15 @@ pub struct RawHeader {
     pub sender: Fingerprint,
     /// Stanzas in file order.
     pub stanzas: Vec<Stanza>,
+    version: u8,
     preamble: Vec<u8>,
     sealed_metadata: Vec<u8>,
     digest: [u8; 32],
+}
+
+/// The body digest rule of a file version.
+fn digest_kind(version: u8) -> DigestKind {
+    if version == VERSION_LINEAR_DIGEST { DigestKind::Linear } else { DigestKind::Segmented }
 }
 
 /// Parses the header from the start of a file. `Ok(None)`: more bytes are
@@ -261,7 +279,7 @@ pub fn parse_header(buf: &[u8]) -> Result<Option<(RawHeader, usize)>, VaultError
     let Some(version) = r.u8() else {
         return Ok(None);
     };
-    if version != VERSION {
+    if version != VERSION && version != VERSION_LINEAR_DIGEST {
         return Err(VaultError::UnsupportedVersion(version));
     }
     let Some(suite) = r.u8() else { return Ok(None) };
@@ -323,6 +341,7 @@ pub fn parse_header(buf: &[u8]) -> Result<Option<(RawHeader, usize)>, VaultError
         RawHeader {
             sender: Fingerprint(sender),
             stanzas,
+            version,
             preamble: preamble.to_vec(),
             sealed_metadata: sealed.to_vec(),
             digest,
@@ -375,7 +394,14 @@ impl RawHeader {
             body_key: sub_key(&file_key, labels::VAULT_BODY_KEY),
             digest: self.digest,
             body_len,
+            kind: digest_kind(self.version),
         })
+    }
+
+    /// The file's format version (1 or 2).
+    #[must_use]
+    pub fn version(&self) -> u8 {
+        self.version
     }
 
     /// SHA-256 digest of the header (domain ‖ preamble ‖ metadata section).
@@ -395,9 +421,15 @@ pub struct OpenedHeader {
     body_key: Secret32,
     digest: [u8; 32],
     body_len: u64,
+    kind: DigestKind,
 }
 
 impl OpenedHeader {
+    /// How this file's body digest is computed (by its version).
+    #[must_use]
+    pub fn digest_kind(&self) -> DigestKind {
+        self.kind
+    }
     /// Cobblestone input key of the body.
     #[must_use]
     pub fn body_input_key(&self) -> &Secret32 {
@@ -464,22 +496,6 @@ pub struct Verified {
     pub sender: Fingerprint,
     /// Verified metadata.
     pub metadata: Metadata,
-}
-
-/// Running SHA-256 of the body ciphertext (for external body paths).
-#[derive(Debug, Clone, Default)]
-pub struct BodyDigest(Sha256);
-
-impl BodyDigest {
-    /// Adds body ciphertext bytes.
-    pub fn update(&mut self, ciphertext: &[u8]) {
-        self.0.update(ciphertext);
-    }
-    /// The digest.
-    #[must_use]
-    pub fn finalize(self) -> [u8; 32] {
-        self.0.finalize().into()
-    }
 }
 
 /// Streaming encoder: header first, then body chunks, then the trailer.
@@ -551,7 +567,7 @@ impl<'a> VaultEncoder<'a> {
         let keys = StreamKeys::derive(sub_key(&file_key, labels::VAULT_BODY_KEY).expose(), &salt, &header_digest)
             .map_err(|_| VaultError::SigningFailed)?;
         let framer = SealFramer::new(&keys);
-        let mut digest = BodyDigest::default();
+        let mut digest = BodyDigest::new(DigestKind::Segmented);
         digest.update(&framer.header());
         out.extend_from_slice(&framer.header());
         Ok((
@@ -573,6 +589,25 @@ impl<'a> VaultEncoder<'a> {
     #[must_use]
     pub fn chunk_key(&self) -> &Secret32 {
         &self.chunk_key
+    }
+
+    /// From now on, full body segments are handed out by
+    /// [`Self::take_segments`] for the caller to hash (e.g. WebCrypto)
+    /// instead of hashed here; their SHA-256 digests go back, in order,
+    /// through [`Self::add_segment_digest`] before [`Self::trailer`].
+    pub fn hash_segments_externally(&mut self) {
+        self.digest.external();
+    }
+
+    /// Full body segments written so far and not yet handed out (external
+    /// hashing only).
+    pub fn take_segments(&mut self) -> Vec<Vec<u8>> {
+        self.digest.take_segments()
+    }
+
+    /// The SHA-256 digest of the next segment handed out.
+    pub fn add_segment_digest(&mut self, digest: &[u8; 32]) {
+        self.digest.add_segment_digest(digest);
     }
 
     /// External-cipher path: frames more content into chunks for the caller
@@ -620,7 +655,7 @@ impl<'a> VaultEncoder<'a> {
         if !self.final_written {
             return Err(VaultError::SizeMismatch);
         }
-        let body_digest = self.digest.finalize();
+        let body_digest = self.digest.finalize()?;
         let sig = self
             .sender
             .signing_key()
@@ -709,6 +744,7 @@ pub struct VaultDecoder<'k> {
     keyring: &'k Keyring,
     link_keys: &'k dyn Fn(&[u8; LINK_ID_LEN]) -> Option<Secret32>,
     state: DecState,
+    external_segments: bool,
 }
 
 impl core::fmt::Debug for VaultDecoder<'_> {
@@ -729,7 +765,35 @@ impl<'k> VaultDecoder<'k> {
     /// Decoder for files addressed to `keyring`, with this device's link keys.
     #[must_use]
     pub fn new(keyring: &'k Keyring, link_keys: &'k dyn Fn(&[u8; LINK_ID_LEN]) -> Option<Secret32>) -> Self {
-        Self { keyring, link_keys, state: DecState::Header(Vec::new()) }
+        Self { keyring, link_keys, state: DecState::Header(Vec::new()), external_segments: false }
+    }
+
+    /// From now on, full body segments of a version 2 file are handed out
+    /// by [`Self::take_segments`] for the caller to hash (e.g. WebCrypto);
+    /// their SHA-256 digests go back, in order, through
+    /// [`Self::add_segment_digest`] before [`Self::verify`]. Version 1
+    /// files are still hashed here (their digest cannot be split).
+    pub fn hash_segments_externally(&mut self) {
+        self.external_segments = true;
+        if let DecState::Body(b) = &mut self.state {
+            b.digest.external();
+        }
+    }
+
+    /// Full body segments received and not yet handed out (external
+    /// hashing of a version 2 file only).
+    pub fn take_segments(&mut self) -> Vec<Vec<u8>> {
+        match &mut self.state {
+            DecState::Body(b) => b.digest.take_segments(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The SHA-256 digest of the next segment handed out.
+    pub fn add_segment_digest(&mut self, digest: &[u8; 32]) {
+        if let DecState::Body(b) = &mut self.state {
+            b.digest.add_segment_digest(digest);
+        }
     }
 
     /// Metadata, once the header has been opened (pending, like the content).
@@ -787,11 +851,15 @@ impl<'k> VaultDecoder<'k> {
             let header = raw.open(self.keyring, self.link_keys)?;
             let framer = OpenFramer::new(header.body_key.expose(), &header.digest).map_err(map_stream)?;
             let remaining = header.body_len;
+            let mut digest = BodyDigest::new(header.kind);
+            if self.external_segments {
+                digest.external();
+            }
             self.state = DecState::Body(Box::new(BodyState {
                 header,
                 framer,
                 cipher: None,
-                digest: BodyDigest::default(),
+                digest,
                 remaining,
                 trailer: Vec::new(),
                 body_finished: false,
@@ -849,7 +917,7 @@ impl<'k> VaultDecoder<'k> {
         let state = core::mem::replace(&mut self.state, DecState::Failed);
         match state {
             DecState::Body(b) if b.body_finished => {
-                let digest = b.digest.clone().finalize();
+                let digest = b.digest.finalize()?;
                 b.header.verify_trailer(&digest, &b.trailer, lookup)
             }
             DecState::Failed => Err(VaultError::Poisoned),

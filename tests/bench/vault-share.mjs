@@ -7,9 +7,11 @@
 // failed — what was measured before it still counts.
 //
 // The file sent is a real file on disk (deleted afterwards); the received
-// plaintext goes to a save picker that only hashes it (the origin's storage
-// quota cannot hold 2 GiB) and is then compared with the file sent. The
-// page's JS heap is sampled meanwhile (peak in the record).
+// plaintext goes to a real file through the save picker (a file in the
+// origin's private file system, on disk in this Chromium's profile: the
+// background worker writes it directly), is compared with the file sent by
+// slices, and deleted. The page's JS heap is sampled meanwhile (peak in the
+// record).
 //
 // Playwright sets everything up, then lets go of the browser while the share
 // and the receive run (tests/support/detached.mjs): attached, DevTools copies
@@ -20,6 +22,12 @@
 //   QV_BENCH_MIB=1024 (default) · QV_BENCH_PIPELINE=worker|page (default worker)
 //   QV_BENCH_PROFILE=1: also report the server's time in upload requests
 //   (from its request log), to tell server-bound from client-bound shares.
+//   QV_BENCH_CPUPROFILE=share|receive: print, on stderr, a 4-second CPU
+//   profile of the background worker in the middle of that stage (needs
+//   `node --experimental-websocket` on Node 20; names need a dist built
+//   with QV_WASM_KEEP_NAMES=1).
+//   QV_BENCH_THREADS=1: print, on stderr, the busiest threads of Chromium
+//   and the server during the share and the receive (CPU seconds, /proc).
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
@@ -29,8 +37,10 @@ import { join } from 'node:path';
 import { launchDetachable, measureTransfer, startDetached, transferCeilingWorker } from '../support/detached.mjs';
 import { createIdentity, openDrives } from '../support/drives.mjs';
 import { installOpfsPicker } from '../support/opfs.mjs';
-import { installHashingSavePicker, verifyHashedSave } from '../support/save_picker.mjs';
+import { installSavePicker, verifySaved } from '../support/save_picker.mjs';
 import { startServer } from '../support/server.mjs';
+import { profileWorkers } from '../support/cpu_profile.mjs';
+import { threadCpu } from '../support/thread_cpu.mjs';
 
 const MIB = Number(process.env.QV_BENCH_MIB || 1024);
 const PIPELINE = process.env.QV_BENCH_PIPELINE || 'worker';
@@ -49,6 +59,7 @@ const server = await startServer({ site, ...(PROFILE ? { env: { RUST_LOG: 'info,
 let stage = 'setup';
 const chrome = await launchDetachable();
 const renderer = rendererRss(chrome.pid);
+const threads = process.env.QV_BENCH_THREADS === '1' ? threadCpu([chrome.pid, server.pid]) : null;
 let browser = await chrome.connect();
 const record = { bench: 'vault-share', mib: MIB, pipeline: PIPELINE };
 try {
@@ -60,7 +71,7 @@ try {
 
   let page = await browser.contexts()[0].newPage();
   await installOpfsPicker(page);
-  await installHashingSavePicker(page);
+  await installSavePicker(page);
   await openDrives(page, server.url);
   await createIdentity(page, { primary: 'bench-usb', backup: 'bench-backup', passphrase: 'violet harbour quietly nine lanterns bench' });
   const nav = (label) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
@@ -78,6 +89,11 @@ try {
     const url = page.url();
     await page.evaluate(pageFn, arg);
     await browser.close();
+    if (process.env.QV_BENCH_CPUPROFILE === stage) {
+      // The click comes 5 s after the start; profile the work after it.
+      await new Promise((r) => setTimeout(r, 6500));
+      console.error(`CPU profile during ${stage}:\n${(await profileWorkers(chrome.endpoint, { secs: 4 })).join('\n')}`);
+    }
     await chrome.waitForTitle('qv-bench:done', LONG.timeout);
     browser = await chrome.connect();
     page = browser.contexts()[0].pages().find((p) => p.url() === url);
@@ -89,7 +105,12 @@ try {
     if (!bench.ok) throw new Error(bench.text);
     return bench;
   };
-  const click = (button, result) => detached(startDetached, { button, result, delayMs: 5000 });
+  const click = async (button, result) => {
+    const before = threads?.snapshot();
+    const out = await detached(startDetached, { button, result, delayMs: 5000 });
+    if (threads) console.error(`threads during ${stage} (${out.secs.toFixed(1)} s of work, 5 s idle before it):\n${threads.report(before, threads.snapshot(), out.secs + 5)}`);
+    return out;
+  };
 
   // Share (encrypt + upload) to oneself.
   stage = 'share';
@@ -118,7 +139,7 @@ try {
   record.receive_js_heap_peak_mib = mib(received.heapPeakBytes);
   record.receive_js_heap_start_mib = mib(received.heapStartBytes);
   stage = 'verify the received file';
-  await verifyHashedSave(page, 'bench.bin', path);
+  await verifySaved(page, 'bench.bin', path, { remove: true });
   Object.assign(record, { receive_mib_s: rate(receiveSecs), receive_secs: receiveSecs });
   record.js_heap_peak_mib = Math.max(record.share_js_heap_peak_mib, record.receive_js_heap_peak_mib);
 
@@ -166,9 +187,11 @@ try {
   const ceiling = await detached(measureTransfer, { script: CEILING_SCRIPT, mib: MIB, pieceMib: 16 });
   record.raw_upload_mib_s = rate(ceiling.upload_secs);
   record.raw_download_mib_s = rate(ceiling.download_secs);
+  record.raw_download_save_mib_s = rate(ceiling.download_save_secs);
 
   record.share_vs_upload_ceiling = Number((ceiling.upload_secs / shareSecs).toFixed(3));
   record.receive_vs_download_ceiling = Number((ceiling.download_secs / receiveSecs).toFixed(3));
+  record.receive_vs_download_save_ceiling = Number((ceiling.download_save_secs / receiveSecs).toFixed(3));
   if (PROFILE) {
     // Upload requests as the server saw them: time from request to response.
     const patchMs = [...server.logs.join('').replace(/\x1b\[[0-9;]*m/g, '').matchAll(/method=PATCH[^\n]*?latency=(\d+) ms/g)].map((m) => Number(m[1]));

@@ -47,6 +47,8 @@ export async function launchDetachable() {
   const port = new URL(endpoint).port;
   return {
     pid: child.pid,
+    /** The browser's DevTools WebSocket (for raw CDP, e.g. `cpu_profile.mjs`). */
+    endpoint,
     /** Playwright attached over CDP; `browser.close()` detaches and leaves the pages running. */
     connect: () => chromium.connectOverCDP(endpoint),
     /** Resolves when a page's title starts with `prefix` (polled without attaching); rejects after `ms`. */
@@ -130,9 +132,10 @@ export function startDetached({ button, result, delayMs }) {
  * bytes uploaded to the vault server in `pieceMib` MiB PATCH requests, each a
  * fresh copy of one array (as the app sends them, without encryption),
  * finalised, then downloaded by one plain `fetch()` whose stream is only
- * counted, then deleted. Needs a signed-in session (its cookie). Runs in a
- * worker (see {@link transferCeilingWorker}); returns
- * `{ upload_secs, download_secs }`.
+ * counted, then downloaded again straight into a file (a writable, as the
+ * app saves a received file), then deleted. Needs a signed-in session (its
+ * cookie). Runs in a worker (see {@link transferCeilingWorker}); returns
+ * `{ upload_secs, download_secs, download_save_secs }`.
  */
 export async function transferCeiling({ mib, pieceMib }) {
   const api = '/api/v1';
@@ -164,6 +167,20 @@ export async function transferCeiling({ mib, pieceMib }) {
     }
     out.download_secs = (performance.now() - t0) / 1000;
     if (got !== size) throw new Error(`downloaded ${got} of ${size} bytes`);
+    // The same download piped straight into a file (origin private file
+    // system, a writable as a picked file gets): what saving costs here.
+    const root = await navigator.storage.getDirectory();
+    const file = await root.getFileHandle('qv-bench-ceiling.bin', { create: true });
+    try {
+      t0 = performance.now();
+      const response = await check(await fetch(`${api}/files/${info.id}/content`));
+      await response.body.pipeTo(await file.createWritable());
+      out.download_save_secs = (performance.now() - t0) / 1000;
+      const saved = (await file.getFile()).size;
+      if (saved !== size) throw new Error(`saved ${saved} of ${size} bytes`);
+    } finally {
+      await root.removeEntry('qv-bench-ceiling.bin');
+    }
     return out;
   } finally {
     await fetch(`${api}/files/${info.id}`, { method: 'DELETE' });

@@ -9,6 +9,8 @@
 //   await queueSaveNames(page, 'a.bin')      names for the next pickers (else the suggested name)
 //   await savedInfo(page, 'a.bin')           { size, sha256 } of saved/a.bin, or null if missing
 //   await savedBytes(page, 'a.bin')          its bytes (small files only)
+//   await verifySaved(page, 'a.bin', '/tmp/a.bin', { remove: true })
+//                                            throws unless saved/a.bin holds exactly that local file (any size)
 
 /** Installs the OPFS-backed save picker in every document the page loads. */
 export async function installSavePicker(page) {
@@ -42,6 +44,46 @@ export async function savedInfo(page, name) {
       throw e;
     }
   }, name);
+}
+
+/**
+ * Throws unless `saved/<name>` in the page's OPFS holds exactly the bytes of
+ * the local file `path`, compared as SHA-256 of 8 MiB slices (so any size
+ * works without holding the file); `remove` deletes it afterwards.
+ */
+export async function verifySaved(page, name, path, { remove = false } = {}) {
+  const { createHash } = await import('node:crypto');
+  const { open } = await import('node:fs/promises');
+  const slice = HASH_SLICE;
+  const got = await page.evaluate(async ([n, slice, remove]) => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('saved');
+    let file;
+    try {
+      file = await (await dir.getFileHandle(n)).getFile();
+    } catch (e) {
+      if (e.name === 'NotFoundError') return null;
+      throw e;
+    }
+    const hex = (d) => Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
+    const digests = [];
+    for (let at = 0; at < file.size; at += slice) digests.push(hex(await crypto.subtle.digest('SHA-256', await file.slice(at, at + slice).arrayBuffer())));
+    if (remove) await dir.removeEntry(n);
+    return { size: file.size, digests };
+  }, [name, slice, remove]);
+  if (!got) throw new Error(`nothing was saved as ${name}`);
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (got.size !== size) throw new Error(`saved ${got.size} bytes of ${name}, sent ${size}`);
+    const buf = Buffer.alloc(slice);
+    for (let i = 0, at = 0; at < size; i++, at += slice) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(slice, size - at), at);
+      const want = createHash('sha256').update(buf.subarray(0, bytesRead)).digest('hex');
+      if (got.digests[i] !== want) throw new Error(`${name}: bytes ${at}…${at + bytesRead} differ from what was sent`);
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 /** A saved file's bytes as a Buffer (small files). */

@@ -31,6 +31,7 @@ export async function startServer({ env = {}, site = SITE } = {}) {
     url: `http://${address.trim()}`,
     dir,
     logs,
+    pid: child.pid,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

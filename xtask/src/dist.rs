@@ -84,7 +84,14 @@ pub fn build(tools: &Tools, release: bool) -> Result<PathBuf, String> {
     )?;
     let wasm_path = bindgen_out.join("app_bg.wasm");
     if release {
-        let mut opt = args(&["-Oz", "--strip-debug", "--strip-producers"]);
+        // QV_WASM_KEEP_NAMES=1 keeps the function names (the wasm's name
+        // section), so CPU profiles of a release build say where time goes.
+        let keep_names = std::env::var_os("QV_WASM_KEEP_NAMES").is_some_and(|v| v == "1");
+        let mut opt = args(if keep_names {
+            &["-Oz", "--strip-producers"]
+        } else {
+            &["-Oz", "--strip-debug", "--strip-producers"]
+        });
         opt.extend(args(WASM_FEATURES));
         let p = wasm_path.display().to_string();
         opt.extend(args(&[&p, "-o", &p]));

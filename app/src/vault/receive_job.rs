@@ -3,10 +3,16 @@
 //! free (the UI stays responsive and the page does nothing but pass
 //! plaintext on to the destination).
 //!
-//! The destination stays on the page: the page turns its [`Sink`] into a
-//! [`Relay`] and transfers the relay's stream to the worker, which writes
-//! pending plaintext into it and closes it only after the signature
-//! verified (aborts it otherwise). The keyring and the pair's BB84 link keys
+//! A picked file goes to the worker itself (file handles are cloneable):
+//! the worker opens its own writable on it and commits it only after the
+//! signature verified, so the plaintext never passes through the page's
+//! thread (which, with a relay, was the slowest stage of a receive: every
+//! byte copied into a stream, cloned across threads and written again
+//! here). Other destinations (the OPFS scratch file of browsers without a
+//! save picker, offered as a download from the page) stay on the page: the
+//! page turns its [`Sink`] into a [`Relay`] and transfers the relay's
+//! stream to the worker, which writes pending plaintext into it and closes
+//! it only after the signature verified (aborts it otherwise). The keyring and the pair's BB84 link keys
 //! travel as the job's byte payload (transferred, wiped in the worker's
 //! wasm after use); the identities the user trusts for the sender as JSON.
 //! Failures come back typed ([`VaultFailure`]), so the page shows the same
@@ -20,14 +26,14 @@ use shared::format::token::{decode_keyring, encode_keyring};
 use shared::format::vault::{LINK_ID_LEN, LinkKey, Metadata, Verified};
 use shared::identity::{Fingerprint, Keyring, PublicIdentity};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::WritableStream;
+use web_sys::{FileSystemFileHandle, WritableStream};
 use zeroize::Zeroizing;
 
 use super::errors::VaultFailure;
 use super::input::{DownloadInput, FileInput};
 use super::progress::{Cancel, Progress, WAITING, now_ms, sleep_ms};
 use super::receive::{Source, decrypt};
-use super::sink::{Saved, Sink};
+use super::sink::{Relay, Saved, Sink};
 use crate::platform::worker::{self, Job, JobProgress, ProgressSink, WorkerError};
 use crate::platform::worker_entry::take_extra;
 
@@ -171,21 +177,28 @@ impl Job for VaultReceive {
         let (keyring, links) = secrets_from(&payload).ok_or("the receiver's keys did not arrive intact")?;
         drop(payload);
         let extra = take_extra().ok_or("the destination did not arrive")?;
-        let stream: WritableStream = js_sys::Reflect::get(&extra, &"stream".into())
-            .ok()
-            .and_then(|s| s.dyn_into().ok())
-            .ok_or("the destination did not arrive")?;
+        let field = |name: &str| js_sys::Reflect::get(&extra, &name.into()).ok().filter(|v| !v.is_undefined());
+        let sink = match (field("file"), field("stream")) {
+            (Some(file), _) => {
+                let file: FileSystemFileHandle = file.dyn_into().map_err(|_| "the destination did not arrive")?;
+                match Sink::to_handle(&file).await {
+                    Ok(sink) => sink,
+                    Err(e) => return Ok((Err(e), Vec::new())),
+                }
+            }
+            (None, Some(stream)) => {
+                let stream: WritableStream = stream.dyn_into().map_err(|_| "the destination did not arrive")?;
+                Sink::to_stream(stream).map_err(|e| e.to_string())?
+            }
+            (None, None) => return Err("the destination did not arrive".into()),
+        };
         let from = match input.server {
             Some((id, size)) => Origin::Server(id, size),
-            None => Origin::Local(
-                js_sys::Reflect::get(&extra, &"file".into())
-                    .ok()
-                    .and_then(|f| f.dyn_into().ok())
-                    .ok_or("the file to open did not arrive")?,
-            ),
+            None => {
+                Origin::Local(field("source").and_then(|f| f.dyn_into().ok()).ok_or("the file to open did not arrive")?)
+            }
         };
         let trusted = identities(&input.trusted).ok_or("a sender's key did not arrive intact")?;
-        let sink = Sink::to_stream(stream).map_err(|e| e.to_string())?;
         let progress = std::cell::RefCell::new(progress);
         let report = |p: Progress| {
             let label = if p.waiting { WAITING } else { "decrypting" };
@@ -232,7 +245,14 @@ pub async fn receive(
     on_progress: impl Fn(Progress) + 'static,
     cancel: &Cancel,
 ) -> Result<Receipt, VaultFailure> {
-    let (stream, relay) = sink.relay()?;
+    // The picked file itself if there is one, else a relay into the sink.
+    let (destination, relay): (JsValue, Option<Relay>) = match sink.into_file().await {
+        Ok(file) => (file.into(), None),
+        Err(sink) => {
+            let (stream, relay) = sink.relay()?;
+            (stream.into(), Some(relay))
+        }
+    };
     let input = ReceiveInput {
         server: match &from {
             Origin::Server(id, size) => Some((id.clone(), *size)),
@@ -241,20 +261,22 @@ pub async fn receive(
         trusted: trusted.iter().map(|k| b64::encode(&k.to_bytes())).collect(),
     };
     let extra = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&extra, &"stream".into(), &stream);
+    let key = if relay.is_some() { "stream" } else { "file" };
+    let _ = js_sys::Reflect::set(&extra, &key.into(), &destination);
     if let Origin::Local(file) = &from {
-        let _ = js_sys::Reflect::set(&extra, &"file".into(), file);
+        let _ = js_sys::Reflect::set(&extra, &"source".into(), file);
     }
     let started = now_ms();
     let on_progress = std::rc::Rc::new(on_progress);
     let page_progress = std::rc::Rc::clone(&on_progress);
     let payload = secret_payload(keyring, links);
-    let stream_value: JsValue = stream.clone().into();
+    // A stream moves to the worker; a file handle is copied (it only names the file).
+    let transfer: Vec<JsValue> = if relay.is_some() { vec![destination.clone()] } else { Vec::new() };
     let job = worker::start_transferring::<VaultReceive>(
         &input,
         payload.to_vec(),
         &extra,
-        &[stream_value],
+        &transfer,
         move |p: JobProgress| {
             on_progress(Progress::from_job(&p, started));
         },
@@ -287,18 +309,27 @@ pub async fn receive(
                 Err(e) => Err(VaultFailure::Crypto(e.to_string())),
             }
         }
-        // No worker: the same pipeline on the page, into the same relay.
+        // No worker: the same pipeline on the page, into the same destination.
         Err(_) => {
-            let sink = Sink::to_stream(stream)?;
+            let sink = if relay.is_some() {
+                Sink::to_stream(destination.unchecked_into())?
+            } else {
+                Sink::to_handle(destination.unchecked_ref()).await?
+            };
             let report = |p: Progress| page_progress(p);
             decrypt_with(keyring, links, trusted, from, sink, &report).await
         }
     };
-    match outcome {
-        Ok(verified) => Ok(Receipt { verified, saved: relay.commit().await?, in_worker }),
-        Err(e) => {
+    match (outcome, relay) {
+        (Ok(verified), Some(relay)) => Ok(Receipt { verified, saved: relay.commit().await?, in_worker }),
+        // The worker (or the page) committed the picked file itself.
+        (Ok(verified), None) => Ok(Receipt { verified, saved: Saved::Picked, in_worker }),
+        (Err(e), Some(relay)) => {
             relay.discard().await;
             Err(e)
         }
+        // Discarded where it was written; a terminated worker's writable
+        // is dropped unclosed, which leaves the file as it was.
+        (Err(e), None) => Err(e),
     }
 }

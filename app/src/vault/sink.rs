@@ -44,6 +44,9 @@ type Scratch = (FileSystemDirectoryHandle, String, String);
 pub struct Sink {
     writable: WritableStream,
     writer: WritableStreamDefaultWriter,
+    /// The file this writes to, when it is one the caller handed over (a
+    /// picked file): a worker can open it itself ([`Self::into_file`]).
+    file: Option<FileSystemFileHandle>,
     scratch: Option<Scratch>,
     written: u64,
     /// The write still running: the next one is queued before this one is
@@ -97,7 +100,29 @@ impl Sink {
     /// [`VaultFailure::Save`].
     pub async fn to_handle(handle: &FileSystemFileHandle) -> Result<Self, VaultFailure> {
         let writable = wait(handle.create_writable()).await?.dyn_into().map_err(|e| save_err(&e))?;
-        Self::new(writable, None)
+        let mut sink = Self::new(writable, None)?;
+        sink.file = Some(handle.clone());
+        Ok(sink)
+    }
+
+    /// The picked file itself, for a writer elsewhere (a background worker)
+    /// to open with a writable of its own, so the plaintext goes from the
+    /// worker to the file without passing through this thread. This side's
+    /// writable is aborted (nothing was written, the file is untouched).
+    /// `Err(self)` when there is no such file (an OPFS scratch file, which
+    /// only this side can offer as a download, or a plain stream).
+    ///
+    /// # Errors
+    /// The sink itself, unchanged, when it has no file to hand over.
+    pub async fn into_file(self) -> Result<FileSystemFileHandle, Self> {
+        match (&self.file, &self.scratch, self.written) {
+            (Some(file), None, 0) => {
+                let file = file.clone();
+                let _ = JsFuture::from(self.writer.abort()).await;
+                Ok(file)
+            }
+            _ => Err(self),
+        }
     }
 
     /// Writes into a plain stream: the worker's end of a [`Relay`]. Closing
@@ -111,7 +136,7 @@ impl Sink {
 
     fn new(writable: WritableStream, scratch: Option<Scratch>) -> Result<Self, VaultFailure> {
         let writer = writable.get_writer().map_err(|e| save_err(&e))?;
-        Ok(Self { writable, writer, scratch, written: 0, pending: None })
+        Ok(Self { writable, writer, file: None, scratch, written: 0, pending: None })
     }
 
     /// A scratch file in OPFS, offered as a download named `name` on commit.

@@ -105,11 +105,13 @@ const SHARE_SCRIPT: &str = "tests/bench/vault-share.mjs";
 
 /// How the share area is measured (the report's text under its heading).
 pub const SHARE_METHOD: &str = "The vault share flow (`tests/bench/vault-share.mjs`: Share page → server → Vault page, \
-     playwright-core) with 1 GiB and 2 GiB files on disk, each in a fresh browser and server; the received file goes \
-     through a save picker that hashes it (no copy kept) and is compared with the file sent; raw WebCrypto AES-GCM \
-     over the same number of bytes in the same page is the anchor, and a plain `fetch()` upload and download of as \
-     many bytes (16 MiB pieces, no encryption) from a worker placed as the app's transfer workers are (under \
-     `/transfer/`, whose service worker has no `fetch` handler) show what this browser can move at all. Playwright sets \
+     playwright-core) with 1 GiB and 2 GiB files on disk, each in a fresh browser and server; the received file is \
+     saved through the save picker into a real file (the origin's private file system in this Chromium's profile, \
+     written by the app's background worker), compared with the file sent and deleted; raw WebCrypto AES-GCM over \
+     the same number of bytes in the same page is the anchor, and a plain `fetch()` upload, download, and download \
+     piped into a file of as many bytes (16 MiB upload pieces, no encryption) from a worker placed as the app's \
+     transfer workers are (under `/transfer/`, whose service worker has no `fetch` handler) show what this browser \
+     can move at all. Playwright sets \
      up and then detaches while each transfer runs (`tests/support/detached.mjs`; attached, DevTools copies every \
      request body into its events and uploads ran ~10× slower than for a real user). The page's JS heap is sampled \
      in the page (`performance.memory`, after a collection), the peak RSS of the server and of Chromium's renderer \
@@ -227,14 +229,49 @@ fn share_rows(runs: &[ShareRun; 2]) -> Vec<Row> {
         // throughput row: against raw WebCrypto (the target) and against the
         // browser's own plain transfer (no target: the ceiling).
         let throughput = [
-            ("share (encrypt + upload)", "share_mib_s", "raw WebCrypto AES-GCM, same page", "raw_webcrypto_mib_s", true,
-                format!("Share page, {} pipeline, from click to the server's acknowledgement", pipeline(r))),
-            ("share, against the browser's plain upload,", "share_mib_s", "plain fetch() upload, 16 MiB pieces, from a transfer worker", "raw_upload_mib_s", false,
-                "no target: how close the share comes to what this browser uploads without any encryption".into()),
-            ("receive (download + verify + decrypt)", "receive_mib_s", "raw WebCrypto AES-GCM, same page", "raw_webcrypto_mib_s", true,
-                "Vault page into a save-picker file (hashed, compared with the file sent), plaintext released after verification".into()),
-            ("receive, against the browser's plain download,", "receive_mib_s", "plain fetch() download, from a transfer worker", "raw_download_mib_s", false,
-                "no target: how close the receive comes to what this browser downloads without decrypting".into()),
+            (
+                "share (encrypt + upload)",
+                "share_mib_s",
+                "raw WebCrypto AES-GCM, same page",
+                "raw_webcrypto_mib_s",
+                true,
+                format!("Share page, {} pipeline, from click to the server's acknowledgement", pipeline(r)),
+            ),
+            (
+                "share, against the browser's plain upload,",
+                "share_mib_s",
+                "plain fetch() upload, 16 MiB pieces, from a transfer worker",
+                "raw_upload_mib_s",
+                false,
+                "no target: how close the share comes to what this browser uploads without any encryption".into(),
+            ),
+            (
+                "receive (download + verify + decrypt)",
+                "receive_mib_s",
+                "raw WebCrypto AES-GCM, same page",
+                "raw_webcrypto_mib_s",
+                true,
+                "Vault page into a picked file (compared with the file sent), plaintext released after verification"
+                    .into(),
+            ),
+            (
+                "receive, against the browser's plain download,",
+                "receive_mib_s",
+                "plain fetch() download, from a transfer worker",
+                "raw_download_mib_s",
+                false,
+                "no target: how close the receive comes to what this browser downloads without decrypting or saving"
+                    .into(),
+            ),
+            (
+                "receive, against the browser's plain download into a file,",
+                "receive_mib_s",
+                "plain fetch() body piped into a file writable, from a transfer worker",
+                "raw_download_save_mib_s",
+                false,
+                "no target: how close the receive comes to what this browser downloads and saves without decrypting"
+                    .into(),
+            ),
         ];
         for (what, key, anchor, anchor_key, targeted, note) in throughput {
             let row = Row::maybe(format!("Browser {what} {} MiB", r.mib), r.figure(key, "MiB/s"), &r.reason())
@@ -264,7 +301,7 @@ mod tests {
     #[test]
     fn share_rows_say_why_they_are_missing() {
         let rows = share_rows(&[run(1024, "", Some("no script"), 0), run(2048, "", Some("no script"), 0)]);
-        assert_eq!(rows.len(), 12);
+        assert_eq!(rows.len(), 14);
         assert!(rows.iter().all(|r| r.value == Err("no script".into())));
         assert!(rows.iter().all(|r| matches!(r.verdict(), Verdict::Unknown | Verdict::NoTarget)));
     }
@@ -273,7 +310,7 @@ mod tests {
     fn share_rows_from_script_output() {
         let line = |mib, heap| {
             format!(
-                "{{\"bench\":\"vault-share\",\"mib\":{mib},\"pipeline\":\"worker\",\"raw_webcrypto_mib_s\":500,\"share_mib_s\":300,\"receive_mib_s\":200,\"raw_upload_mib_s\":250,\"js_heap_peak_mib\":{heap},\"renderer_rss_flow_peak_mib\":{}}}",
+                "{{\"bench\":\"vault-share\",\"mib\":{mib},\"pipeline\":\"worker\",\"raw_webcrypto_mib_s\":500,\"share_mib_s\":300,\"receive_mib_s\":200,\"raw_upload_mib_s\":250,\"raw_download_save_mib_s\":250,\"js_heap_peak_mib\":{heap},\"renderer_rss_flow_peak_mib\":{}}}",
                 heap * 10
             )
         };
@@ -296,7 +333,9 @@ mod tests {
         assert_eq!(rows[6].verdict(), Verdict::Missed);
         assert_eq!(rows[7].value, Ok(Figure::new(200.0, "MiB/s")));
         assert_eq!(rows[7].anchor, None);
-        assert_eq!(rows[8].what, "Browser share (encrypt + upload) 2048 MiB");
+        assert_eq!(rows[8].what, "Browser receive, against the browser's plain download into a file, 1024 MiB");
+        assert_eq!(rows[8].ratio(), Some(0.8));
+        assert_eq!(rows[9].what, "Browser share (encrypt + upload) 2048 MiB");
     }
 
     #[test]

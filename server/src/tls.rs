@@ -21,6 +21,14 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Completed handshakes waiting for the HTTP server to pick them up.
 const READY_QUEUE: usize = 256;
 
+/// Makes ring the process-wide rustls crypto provider, once; later calls do
+/// nothing. The HTTP client under the S3 blob store (and any test client)
+/// takes its TLS from this default, so call it before building one.
+pub fn use_ring() {
+    // Err only means a provider is installed already, which is just as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Why HTTPS could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -44,11 +52,10 @@ pub fn acceptor(cert_path: &Path, key_path: &Path) -> Result<TlsAcceptor, TlsErr
     }
     let key = PrivateKeyDer::from_pem_file(key_path)
         .map_err(|source| TlsError::Key { path: key_path.display().to_string(), source })?;
-    let mut config =
-        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-            .with_safe_default_protocol_versions()?
-            .with_no_client_auth()
-            .with_single_cert(certs, key)?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }

@@ -59,6 +59,7 @@ async fn s3_dump(url: &str) -> Vec<u8> {
     use object_store::{ObjectStore, ObjectStoreExt};
     let rest = url.strip_prefix("s3://").expect("s3 URL");
     let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    server::tls::use_ring();
     let store = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket).build().expect("s3 client");
     let prefix = object_store::path::Path::from(prefix.trim_matches('/'));
     let objects: Vec<_> = store.list(Some(&prefix)).try_collect().await.expect("list objects");

@@ -44,7 +44,7 @@ async fn start() -> Running {
     .expect("config");
     tokio::spawn(server::serve(config));
     let addr = common::wait_for_port_file(&port_file).await;
-    Running { base: format!("http://{addr}"), client: reqwest::Client::new(), _data: data, _site: site }
+    Running { base: format!("http://{addr}"), client: common::client(), _data: data, _site: site }
 }
 
 #[tokio::test]

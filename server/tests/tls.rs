@@ -30,6 +30,7 @@ async fn serves_https_with_hsts_and_refuses_plain_http() {
     let addr = server.base.trim_start_matches("http://").to_owned();
     let port = addr.rsplit(':').next().expect("port");
 
+    server::tls::use_ring();
     let client = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(cert.pem.as_bytes()).expect("root"))
         .resolve("localhost", addr.parse().expect("socket address"))
@@ -43,7 +44,7 @@ async fn serves_https_with_hsts_and_refuses_plain_http() {
     assert_eq!(health.version, shared::VERSION);
 
     // The same port does not answer plain HTTP: nothing travels in the clear.
-    let plain = reqwest::Client::new().get(format!("http://{addr}/api/v1/health")).send().await;
+    let plain = common::client().get(format!("http://{addr}/api/v1/health")).send().await;
     assert!(plain.is_err() || plain.is_ok_and(|r| !r.status().is_success()));
 }
 

@@ -21,20 +21,15 @@ fn cargo_deny() -> Result<PathBuf, String> {
     let installed = process::output(&bin.display().to_string(), &["--version"]).unwrap_or_default();
     if installed != format!("cargo-deny {CARGO_DENY_VERSION}") {
         println!("Installing cargo-deny {CARGO_DENY_VERSION} into .tools/ (a few minutes, once)…");
-        process::run(
-            "cargo",
-            &args(&[
-                "install",
-                "cargo-deny",
-                "--version",
-                CARGO_DENY_VERSION,
-                "--locked",
-                "--root",
-                ".tools",
-                "--force",
-            ]),
-            &[],
-        )?;
+        process::cargo_install(&args(&[
+            "cargo-deny",
+            "--version",
+            CARGO_DENY_VERSION,
+            "--locked",
+            "--root",
+            ".tools",
+            "--force",
+        ]))?;
     }
     Ok(bin)
 }

@@ -22,6 +22,23 @@ pub fn output(program: &str, args: &[&str]) -> Option<String> {
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
+/// `cargo install` of a helper tool (wasm-bindgen-cli, cargo-deny), built
+/// for a short compile rather than peak speed: these tools each run for
+/// seconds, but their own release profiles (cargo-deny: fat LTO, one codegen
+/// unit) cost minutes of every fresh CI machine. Config profiles outrank the
+/// tool's manifest profile, so these settings win.
+pub fn cargo_install(args: &[String]) -> Result<(), String> {
+    let env = [
+        ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1".to_owned()),
+        ("CARGO_PROFILE_RELEASE_LTO", "false".to_owned()),
+        ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16".to_owned()),
+        ("CARGO_PROFILE_RELEASE_DEBUG", "false".to_owned()),
+    ];
+    let mut all = vec!["install".to_owned()];
+    all.extend_from_slice(args);
+    run("cargo", &all, &env)
+}
+
 /// Shorthand: a `Vec<String>` from string literals.
 pub fn args(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()

@@ -42,11 +42,7 @@ pub fn tools(for_tests: bool) -> Result<Tools, String> {
     if installed != format!("wasm-bindgen {version}") {
         println!("Installing wasm-bindgen-cli {version} into .tools/ (a few minutes, once)…");
         // Not `--locked`: the CLI's lock file pins a webpki-roots the registry no longer has.
-        process::run(
-            "cargo",
-            &args(&["install", "wasm-bindgen-cli", "--version", &version, "--root", ".tools", "--force"]),
-            &[],
-        )?;
+        process::cargo_install(&args(&["wasm-bindgen-cli", "--version", &version, "--root", ".tools", "--force"]))?;
     }
     let wasm_opt = root().join("node_modules/.bin/wasm-opt");
     let playwright = root().join("node_modules/playwright-core/package.json");

@@ -32,6 +32,7 @@ impl S3Blobs {
     pub fn open(url: &str) -> Result<Self, BlobError> {
         let rest = url.strip_prefix("s3://").ok_or_else(|| BlobError::UnsupportedUrl(url.to_owned()))?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        crate::tls::use_ring();
         let s3 = AmazonS3Builder::from_env().with_bucket_name(bucket).build()?;
         let prefix = prefix.trim_matches('/');
         let store: Arc<dyn ObjectStore> =

@@ -114,7 +114,7 @@ pub async fn start_with(extra: &[&str]) -> Server {
         }
     });
     let addr = wait_for_port_file(&port_file).await;
-    Server { base: format!("http://{addr}"), client: Client::new(), data, site, database_url, blob_url }
+    Server { base: format!("http://{addr}"), client: client(), data, site, database_url, blob_url }
 }
 
 pub async fn start() -> Server {
@@ -323,11 +323,18 @@ pub async fn spawn_binary(
     Proc { child, base: format!("http://{addr}") }
 }
 
+/// An HTTP client; its TLS (unused on plain loopback, but built anyway) takes
+/// the process-wide provider the server installs.
+pub fn client() -> Client {
+    server::tls::use_ring();
+    Client::new()
+}
+
 /// A client for a server started elsewhere (e.g. [`spawn_binary`]).
 pub fn with_base(base: &str) -> Server {
     Server {
         base: base.to_owned(),
-        client: reqwest::Client::new(),
+        client: client(),
         data: tempfile::tempdir().expect("unused"),
         site: tempfile::tempdir().expect("unused"),
         database_url: None,
